@@ -1,0 +1,276 @@
+"""The ``scslab`` command: a thin layer over the packages.
+
+Every mistake a user can make ends in one line on stderr and exit status 2;
+a traceback means a bug in scslab.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from scslab._version import __version__
+from scslab.errors import ScslabError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that says 'scslab: error: ...' and exits 2, like every other error."""
+
+
+# ---------------------------------------------------------------- progress
+class Progress:
+    """A rich progress bar on a terminal; silent elsewhere or when quiet."""
+
+    def __init__(self, description: str, total: int, *, quiet: bool = False) -> None:
+        self.enabled = not quiet and sys.stderr.isatty()
+        self._bar: Any = None
+        self._task: Any = None
+        self.description, self.total = description, total
+
+    def __enter__(self) -> Progress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+            from rich.progress import Progress as RichProgress
+
+            self._bar = RichProgress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._bar.__enter__()
+            self._task = self._bar.add_task(self.description, total=self.total)
+        return self
+
+    def update(self, done: int, total: int | None = None) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done, total=total or self.total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+# ---------------------------------------------------------------- run
+def _add_run(sub: Any) -> None:
+    p = sub.add_parser(
+        "run",
+        help="run one scenario and write DIR/metrics.parquet and DIR/run.json",
+        description="Run one scenario (a preset name or a YAML file).",
+    )
+    p.add_argument("scenario", nargs="?", help="preset name or path to a scenario YAML")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="override a scenario value, e.g. --set params.legitimacy=0.7 (repeatable)",
+    )
+    p.add_argument("--steps", type=_positive_int("--steps"), help="steps to run")
+    p.add_argument("--seed", type=_nonneg_int("--seed"), help="root seed")
+    p.add_argument("--out", type=Path, help="output folder")
+    p.add_argument("--force", action="store_true", help="write into a non-empty --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    p.add_argument(
+        "--checkpoint-every",
+        type=_positive_int("--checkpoint-every"),
+        metavar="K",
+        help="write a checkpoint to DIR/checkpoint every K steps",
+    )
+    p.add_argument(
+        "--resume",
+        type=Path,
+        metavar="DIR",
+        help="continue the interrupted run in DIR from its last checkpoint",
+    )
+    p.set_defaults(handler=_cmd_run)
+
+
+def _positive_int(flag: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number >= 1; got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"must be a whole number >= 1; got {text!r}")
+        return value
+
+    parse.__name__ = flag
+    return parse
+
+
+def _nonneg_int(flag: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number >= 0; got {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"must be a whole number >= 0; got {text!r}")
+        return value
+
+    parse.__name__ = flag
+    return parse
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from scslab import api
+    from scslab.results import prepare_out_dir, write_run
+    from scslab.results.checkpoint import load_checkpoint, remove_checkpoint, save_checkpoint
+    from scslab.scenario import load_scenario
+
+    resume = None
+    if args.resume is not None:
+        if args.scenario or args.overrides or args.steps or args.seed is not None:
+            raise ScslabError(
+                "--resume DIR continues a run as it was started; "
+                "give no scenario, --set, --steps or --seed with it"
+            )
+        out = args.resume
+        ckpt, meta = load_checkpoint(out)
+        scenario = load_scenario(meta["scenario"])
+        resume = (ckpt, meta)
+        every = args.checkpoint_every or meta.get("checkpoint_every")
+    else:
+        if not args.scenario:
+            raise ScslabError("run needs a SCENARIO (a preset name or a YAML path)")
+        if args.out is None:
+            raise ScslabError("run needs --out DIR (the folder for metrics.parquet and run.json)")
+        out = args.out
+        extra = [f"steps={args.steps}"] if args.steps else []
+        extra += [f"seed={args.seed}"] if args.seed is not None else []
+        scenario = load_scenario(args.scenario, [*args.overrides, *extra])
+        prepare_out_dir(out, force=args.force)
+        every = args.checkpoint_every
+
+    def on_checkpoint(c: Any, meta: dict[str, Any]) -> None:
+        save_checkpoint(out, c, {**meta, "checkpoint_every": every})
+
+    label = f"{scenario.name}"
+    with Progress(label, scenario.steps, quiet=args.quiet) as bar:
+        result = api.run(
+            scenario,
+            progress=bar.update,
+            checkpoint_every=every,
+            on_checkpoint=on_checkpoint if every else None,
+            resume=resume,
+        )
+    paths = write_run(out, result.metrics, result.manifest)
+    remove_checkpoint(out)
+    if not args.quiet:
+        _print_run_summary(result, paths)
+    return 0
+
+
+def _print_run_summary(result: Any, paths: dict[str, Path]) -> None:
+    from rich.table import Table
+
+    console = _console()
+    m = result.manifest
+    last = result.metrics.tail(1).to_dicts()[0] if result.metrics.height else {}
+    table = Table(title=f"{result.scenario.name} after {m['steps']} steps", title_justify="left")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in last.items():
+        if key != "step":
+            table.add_row(key, f"{value:.6g}")
+    console.print(table)
+    console.print(
+        f"{m['steps']} steps in {m['wall_time_s']:.2f} s; results: "
+        f"{paths['metrics']} ({result.metrics.height} rows), {paths['manifest']}"
+    )
+
+
+# ---------------------------------------------------------------- presets, schema
+def _add_presets(sub: Any) -> None:
+    p = sub.add_parser("presets", help="list the bundled scenarios, or show one's YAML")
+    p.add_argument("--show", metavar="NAME", help="print preset NAME's YAML to copy and edit")
+    p.set_defaults(handler=_cmd_presets)
+
+
+def _cmd_presets(args: argparse.Namespace) -> int:
+    from scslab.scenario import list_presets, preset_path
+
+    if args.show:
+        sys.stdout.write(preset_path(args.show).read_text(encoding="utf-8"))
+        return 0
+    presets = list_presets()
+    width = max((len(p.name) for p in presets), default=4)
+    mwidth = max((len(p.model) for p in presets), default=5)
+    for p in presets:
+        print(f"{p.name:<{width}}  {p.model:<{mwidth}}  {p.summary}")
+    return 0
+
+
+def _add_schema(sub: Any) -> None:
+    p = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    p.set_defaults(handler=_cmd_schema)
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from scslab.scenario import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
+# ---------------------------------------------------------------- main
+COMMANDS: list[Callable[[Any], None]] = [_add_run, _add_presets, _add_schema]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``scslab`` command."""
+    parser = _Parser(
+        prog="scslab",
+        description="scslab: a laboratory for social credit systems (synthetic societies only).",
+    )
+    parser.add_argument("--version", action="version", version=f"scslab {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``scslab`` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args))
+    except ScslabError as exc:
+        print(f"scslab: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("scslab: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Each model's parameter schema, one module per model."""

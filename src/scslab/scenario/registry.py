@@ -1,0 +1,53 @@
+"""The models scslab knows: name, kernel class and parameter schema, imported lazily."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from scslab.errors import ScenarioError, did_you_mean
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    name: str
+    kernel: str  # "module:Class" of the simulation kernel
+    params: str  # "module:Class" of the pydantic parameter schema
+    summary: str
+
+
+MODELS: dict[str, ModelEntry] = {
+    "epstein": ModelEntry(
+        "epstein",
+        "scslab.models.epstein:EpsteinCivilViolence",
+        "scslab.scenario.params.epstein:EpsteinParams",
+        "Epstein (2002) civil violence: citizens, cops, legitimacy, jail",
+    ),
+}
+
+
+def _load(ref: str) -> Any:
+    module, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def model_entry(name: str) -> ModelEntry:
+    """The entry of model `name`, or a `ScenarioError` that suggests a close name."""
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise ScenarioError(
+            f"unknown model {name!r}{did_you_mean(name, MODELS)} "
+            f"(known models: {', '.join(sorted(MODELS))})"
+        ) from None
+
+
+def params_class(name: str) -> Any:
+    """The pydantic parameter schema of model `name`."""
+    return _load(model_entry(name).params)
+
+
+def kernel(name: str) -> Any:
+    """A new instance of model `name`'s simulation kernel."""
+    return _load(model_entry(name).kernel)()

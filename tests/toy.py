@@ -1,0 +1,31 @@
+"""A toy model for engine and CLI tests: independent random walkers."""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import Field
+
+from scslab.engine import State, Streams
+from scslab.scenario.params.common import StrictModel
+
+
+class ToyParams(StrictModel):
+    n: int = Field(100, ge=1, le=10**9, description="walkers")
+    drift: float = Field(0.0, ge=-1, le=1, description="mean step")
+    bytes_per_agent: int = Field(16, ge=0, description="declared memory per walker")
+
+
+class ToyModel:
+    def init(self, scenario, rng: Streams) -> State:
+        p = scenario.params
+        return State(params=p, x=rng["init"].normal(size=p.n), total=0.0)
+
+    def step(self, state: State, rng: Streams) -> None:
+        state.x += rng["walk"].normal(state.params.drift, 1.0, size=state.x.size)
+        state.total += float(state.x.mean())
+
+    def metrics(self, state: State) -> dict[str, float]:
+        return {"mean": float(state.x.mean()), "sd": float(state.x.std()), "total": state.total}
+
+    def estimate_bytes(self, scenario) -> int:
+        return scenario.params.n * scenario.params.bytes_per_agent
