@@ -15,6 +15,9 @@ class ModelEntry:
     kernel: str  # "module:Class" of the simulation kernel
     params: str  # "module:Class" of the pydantic parameter schema
     summary: str
+    # "module:function" mapping a Scenario to its counterfactual Scenario (the same
+    # society with every regime mechanism off), or None: the model has none.
+    baseline: str | None = None
 
 
 MODELS: dict[str, ModelEntry] = {
@@ -51,3 +54,18 @@ def params_class(name: str) -> Any:
 def kernel(name: str) -> Any:
     """A new instance of model `name`'s simulation kernel."""
     return _load(model_entry(name).kernel)()
+
+
+def baseline_of(scenario: Any) -> Any:
+    """The counterfactual of `scenario` (every regime mechanism off), for ``--baseline``.
+
+    Raises `ScenarioError` when the scenario's model has no counterfactual.
+    """
+    entry = model_entry(scenario.model)
+    if entry.baseline is None:
+        with_baseline = sorted(m.name for m in MODELS.values() if m.baseline)
+        raise ScenarioError(
+            f"model {scenario.model!r} has no counterfactual for --baseline "
+            f"(models with one: {', '.join(with_baseline) or 'none yet'})"
+        )
+    return _load(entry.baseline)(scenario)
