@@ -11,7 +11,14 @@ sys.path.insert(0, str(Path(__file__).parent))
 from scslab.scenario.registry import MODELS, ModelEntry  # noqa: E402
 
 MODELS.setdefault(
-    "toy", ModelEntry("toy", "toy:ToyModel", "toy:ToyParams", "random walkers (tests only)")
+    "toy",
+    ModelEntry(
+        "toy",
+        "toy:ToyModel",
+        "toy:ToyParams",
+        "random walkers (tests only)",
+        baseline="toy:counterfactual",
+    ),
 )
 
 

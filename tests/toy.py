@@ -29,3 +29,10 @@ class ToyModel:
 
     def estimate_bytes(self, scenario) -> int:
         return scenario.params.n * scenario.params.bytes_per_agent
+
+
+def counterfactual(scenario):
+    """The toy's 'baseline': the same walkers without drift."""
+    from scslab.scenario import load_scenario
+
+    return load_scenario(scenario.to_dict(), {"params.drift": 0.0})

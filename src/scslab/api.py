@@ -27,6 +27,7 @@ from scslab.engine import (
 )
 from scslab.errors import RunError, ScenarioError
 from scslab.scenario import Scenario, kernel, load_scenario
+from scslab.scenario.registry import baseline_of
 
 ProgressFn = Callable[[int, int], None]
 
@@ -50,14 +51,46 @@ class RunResult:
     metrics: pl.DataFrame
     manifest: dict[str, Any]
     state: State | None = field(default=None, repr=False)
+    baseline: RunResult | None = field(default=None, repr=False)
+
+    def difference(self) -> pl.DataFrame:
+        """Each metric minus its baseline counterpart, step by step (needs a baseline)."""
+        if self.baseline is None:
+            raise RunError("this result has no baseline; run with baseline=True")
+        return difference(self.metrics, self.baseline.metrics)
 
     def save(self, out: str | Path, *, force: bool = False) -> dict[str, Path]:
-        """Write ``out/metrics.parquet`` and ``out/run.json``."""
-        from scslab.results import prepare_out_dir, write_run
+        """Write ``out/metrics.parquet`` and ``out/run.json``.
+
+        With a baseline, also ``out/baseline/`` and ``out/difference.parquet``.
+        """
+        from scslab.results import atomic_path, prepare_out_dir, write_run
 
         out = Path(out)
         prepare_out_dir(out, force=force)
-        return write_run(out, self.metrics, self.manifest)
+        paths = write_run(out, self.metrics, self.manifest)
+        if self.baseline is not None:
+            base = write_run(out / BASELINE_DIR, self.baseline.metrics, self.baseline.manifest)
+            paths["baseline"] = base["metrics"].parent
+            paths["difference"] = out / DIFFERENCE_FILE
+            with atomic_path(paths["difference"]) as tmp:
+                self.difference().write_parquet(tmp)
+        return paths
+
+
+BASELINE_DIR = "baseline"
+DIFFERENCE_FILE = "difference.parquet"
+
+
+def difference(metrics: pl.DataFrame, baseline: pl.DataFrame) -> pl.DataFrame:
+    """``metrics - baseline`` for every metric both have, joined on ``step``."""
+    common = [c for c in metrics.columns if c != "step" and c in baseline.columns]
+    joined = metrics.select(["step", *common]).join(
+        baseline.select(["step", *common]), on="step", how="inner", suffix="__base"
+    )
+    return joined.select(
+        "step", *[(pl.col(c) - pl.col(f"{c}__base")).alias(c) for c in common]
+    )
 
 
 def available_memory() -> int:
@@ -150,6 +183,7 @@ def run(
     checkpoint_every: int | None = None,
     on_checkpoint: Callable[[Checkpoint, dict[str, Any]], None] | None = None,
     resume: tuple[Checkpoint, Mapping[str, Any]] | None = None,
+    baseline: bool = False,
 ) -> RunResult:
     """Run a scenario and return its metrics and manifest.
 
@@ -171,6 +205,10 @@ def run(
         the metadata needed to resume (scenario, seed, steps).
     resume : (Checkpoint, metadata), optional
         Continue a run from a checkpoint; the metrics equal an unbroken run's.
+    baseline : bool
+        Also run the counterfactual (the same society with every regime
+        mechanism off) on common random numbers: the same seed material. It is
+        ``result.baseline``; ``result.difference()`` gives the effect.
 
     Examples
     --------
@@ -193,6 +231,7 @@ def run(
     else:
         scn = load_scenario(scenario, _merge_overrides(overrides, extra))
 
+    counterfactual = baseline_of(scn) if baseline else None
     model = kernel(scn.model)
     need = check_memory(model, scn)
     if resume is not None:
@@ -247,7 +286,12 @@ def run(
         resumed_from_step=ckpt.step if ckpt is not None else None,
         estimated_bytes=need,
     )
-    return RunResult(scenario=scn, metrics=rows_to_frame(rows), manifest=manifest, state=state)
+    result = RunResult(scenario=scn, metrics=rows_to_frame(rows), manifest=manifest, state=state)
+    if counterfactual is not None:
+        manifest["baseline"] = {"scenario_hash": counterfactual.digest(), "dir": BASELINE_DIR}
+        # Same seed material: common random numbers for every mechanism both runs use.
+        result.baseline = run(counterfactual, run_index=run_index)
+    return result
 
 
 def _merge_overrides(

@@ -101,6 +101,12 @@ def _add_run(sub: Any) -> None:
         help="write a checkpoint to DIR/checkpoint every K steps",
     )
     p.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also run the counterfactual (every regime mechanism off) on common random "
+        "numbers; writes DIR/baseline/ and DIR/difference.parquet",
+    )
+    p.add_argument(
         "--resume",
         type=Path,
         metavar="DIR",
@@ -139,9 +145,10 @@ def _nonneg_int(flag: str) -> Callable[[str], int]:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from scslab import api
-    from scslab.results import prepare_out_dir, write_run
+    from scslab.results import prepare_out_dir
     from scslab.results.checkpoint import load_checkpoint, remove_checkpoint, save_checkpoint
     from scslab.scenario import load_scenario
+    from scslab.scenario.registry import baseline_of
 
     resume = None
     if args.resume is not None:
@@ -155,6 +162,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         scenario = load_scenario(meta["scenario"])
         resume = (ckpt, meta)
         every = args.checkpoint_every or meta.get("checkpoint_every")
+        with_baseline = bool(meta.get("baseline")) or args.baseline
     else:
         if not args.scenario:
             raise ScslabError("run needs a SCENARIO (a preset name or a YAML path)")
@@ -164,11 +172,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         extra = [f"steps={args.steps}"] if args.steps else []
         extra += [f"seed={args.seed}"] if args.seed is not None else []
         scenario = load_scenario(args.scenario, [*args.overrides, *extra])
+        with_baseline = args.baseline
+        if with_baseline:
+            baseline_of(scenario)  # a model without a counterfactual fails before the run
         prepare_out_dir(out, force=args.force)
         every = args.checkpoint_every
 
     def on_checkpoint(c: Any, meta: dict[str, Any]) -> None:
-        save_checkpoint(out, c, {**meta, "checkpoint_every": every})
+        save_checkpoint(out, c, {**meta, "checkpoint_every": every, "baseline": with_baseline})
 
     label = f"{scenario.name}"
     with Progress(label, scenario.steps, quiet=args.quiet) as bar:
@@ -178,8 +189,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             checkpoint_every=every,
             on_checkpoint=on_checkpoint if every else None,
             resume=resume,
+            baseline=with_baseline,
         )
-    paths = write_run(out, result.metrics, result.manifest)
+    paths = result.save(out, force=True)
     remove_checkpoint(out)
     if not args.quiet:
         _print_run_summary(result, paths)
@@ -194,15 +206,24 @@ def _print_run_summary(result: Any, paths: dict[str, Path]) -> None:
     last = result.metrics.tail(1).to_dicts()[0] if result.metrics.height else {}
     table = Table(title=f"{result.scenario.name} after {m['steps']} steps", title_justify="left")
     table.add_column("metric")
-    table.add_column("value", justify="right")
-    for key, value in last.items():
-        if key != "step":
-            table.add_row(key, f"{value:.6g}")
+    if result.baseline is not None:
+        base = result.baseline.metrics.tail(1).to_dicts()[0]
+        table.add_column("with the system", justify="right")
+        table.add_column("without (baseline)", justify="right")
+        table.add_column("difference", justify="right")
+        for key, value in last.items():
+            if key != "step" and key in base:
+                table.add_row(key, f"{value:.6g}", f"{base[key]:.6g}", f"{value - base[key]:+.6g}")
+    else:
+        table.add_column("value", justify="right")
+        for key, value in last.items():
+            if key != "step":
+                table.add_row(key, f"{value:.6g}")
     console.print(table)
-    console.print(
-        f"{m['steps']} steps in {m['wall_time_s']:.2f} s; results: "
-        f"{paths['metrics']} ({result.metrics.height} rows), {paths['manifest']}"
-    )
+    where = f"{paths['metrics']} ({result.metrics.height} rows), {paths['manifest']}"
+    if "baseline" in paths:
+        where += f", {paths['baseline']}/, {paths['difference']}"
+    console.print(f"{m['steps']} steps in {m['wall_time_s']:.2f} s; results: {where}")
 
 
 # ---------------------------------------------------------------- presets, schema
