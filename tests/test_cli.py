@@ -49,7 +49,17 @@ def test_same_seed_same_metrics(tmp_path, toy_file, capsys):
 
 def test_set_and_steps(tmp_path, toy_file, capsys):
     code, _, err = run(
-        ["run", toy_file, "--set", "params.drift=0.5", "--steps", 3, "--out", tmp_path / "r", "--quiet"],
+        [
+            "run",
+            toy_file,
+            "--set",
+            "params.drift=0.5",
+            "--steps",
+            3,
+            "--out",
+            tmp_path / "r",
+            "--quiet",
+        ],
         capsys,
     )
     assert code == 0, err
@@ -68,17 +78,25 @@ def test_quiet_prints_nothing(tmp_path, toy_file, capsys):
         (["run", "nope.yaml", "--out", "OUT"], "scenario file 'nope.yaml' not found"),
         (["run", "TOY", "--set", "params.n", "--out", "OUT"], "expected key.path=value"),
         (["run", "TOY", "--set", "params.nn=3", "--out", "OUT"], "did you mean 'n'?"),
-        (["run", "TOY", "--set", "params.n=0", "--out", "OUT"], "params.n must be in [1, 1000000000]; got 0"),
+        (
+            ["run", "TOY", "--set", "params.n=0", "--out", "OUT"],
+            "params.n must be in [1, 1000000000]; got 0",
+        ),
         (["run", "TOY"], "run needs --out DIR"),
         (["run", "--out", "OUT"], "run needs a SCENARIO"),
         (["run", "--resume", "OUT"], "has no checkpoint to resume from"),
         (["run", "TOY", "--resume", "OUT"], "give no scenario"),
-        (["run", "TOY", "--baseline", "--set", "model=epstein", "--out", "OUT"], "unknown key 'n' in params"),
+        (
+            ["run", "TOY", "--baseline", "--set", "model=epstein", "--out", "OUT"],
+            "unknown key 'n' in params",
+        ),
         (["presets", "--show", "epstien"], "unknown preset 'epstien'"),
     ],
 )
 def test_user_errors_exit_2_with_one_message(tmp_path, toy_file, capsys, argv, message):
-    argv = [str(toy_file) if a == "TOY" else str(tmp_path / "out") if a == "OUT" else a for a in argv]
+    argv = [
+        str(toy_file) if a == "TOY" else str(tmp_path / "out") if a == "OUT" else a for a in argv
+    ]
     code, out, err = run(argv, capsys)
     assert code == 2
     assert message in err
@@ -111,8 +129,16 @@ def test_argparse_errors_exit_2(capsys):
 
 def test_memory_refused_before_allocation(tmp_path, toy_file, capsys):
     code, _, err = run(
-        ["run", toy_file, "--set", "params.n=1000000000", "--set", "params.bytes_per_agent=100000",
-         "--out", tmp_path / "r"],
+        [
+            "run",
+            toy_file,
+            "--set",
+            "params.n=1000000000",
+            "--set",
+            "params.bytes_per_agent=100000",
+            "--out",
+            tmp_path / "r",
+        ],
         capsys,
     )
     assert code == 2
@@ -122,7 +148,9 @@ def test_memory_refused_before_allocation(tmp_path, toy_file, capsys):
 
 def test_baseline_writes_both_and_difference(tmp_path, toy_file, capsys):
     out = tmp_path / "r"
-    code, stdout, err = run(["run", toy_file, "--set", "params.drift=0.25", "--baseline", "--out", out], capsys)
+    code, stdout, err = run(
+        ["run", toy_file, "--set", "params.drift=0.25", "--baseline", "--out", out], capsys
+    )
     assert code == 0, err
     main_df = pl.read_parquet(out / "metrics.parquet")
     base_df = pl.read_parquet(out / "baseline" / "metrics.parquet")
@@ -130,7 +158,9 @@ def test_baseline_writes_both_and_difference(tmp_path, toy_file, capsys):
     # common random numbers: the toy's spread is the same, only the drift differs
     assert main_df["sd"].to_list() == pytest.approx(base_df["sd"].to_list(), rel=1e-12)
     assert diff["mean"].to_list() == pytest.approx([0.25 * s for s in range(13)])
-    assert json.loads((out / "baseline" / "run.json").read_text())["scenario"]["params"]["drift"] == 0
+    assert (
+        json.loads((out / "baseline" / "run.json").read_text())["scenario"]["params"]["drift"] == 0
+    )
     assert "without (baseline)" in stdout
 
 

@@ -88,9 +88,7 @@ def difference(metrics: pl.DataFrame, baseline: pl.DataFrame) -> pl.DataFrame:
     joined = metrics.select(["step", *common]).join(
         baseline.select(["step", *common]), on="step", how="inner", suffix="__base"
     )
-    return joined.select(
-        "step", *[(pl.col(c) - pl.col(f"{c}__base")).alias(c) for c in common]
-    )
+    return joined.select("step", *[(pl.col(c) - pl.col(f"{c}__base")).alias(c) for c in common])
 
 
 def available_memory() -> int:

@@ -8,7 +8,14 @@ from scslab.scenario import kernel, load_scenario
 
 
 def _run(scn, **kw):
-    return simulate(kernel(scn.model), scn, Streams(np.random.SeedSequence(scn.seed)), steps=scn.steps, collect_every=scn.collect_every, **kw)
+    return simulate(
+        kernel(scn.model),
+        scn,
+        Streams(np.random.SeedSequence(scn.seed)),
+        steps=scn.steps,
+        collect_every=scn.collect_every,
+        **kw,
+    )
 
 
 def test_collects_initial_every_k_and_last(toy_scenario):

@@ -7,6 +7,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from scslab.errors import ScenarioError
 from scslab.scenario import load_scenario, scenario_class
@@ -35,7 +36,7 @@ def test_loads_file_and_preset_defaults(tmp_path):
     assert scn.name == "mine" and scn.steps == 10 and scn.seed == 4
     assert scn.params.width == 20 and scn.params.legitimacy == 0.8
     assert scn.params.cop_vision == 7.0  # schema default
-    with pytest.raises(Exception):  # frozen
+    with pytest.raises(ValidationError):  # frozen
         scn.params.width = 3  # type: ignore[misc]
 
 
@@ -69,24 +70,40 @@ def test_mapping_overrides_and_digest_changes(tmp_path):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (GOOD.replace("legitimacy: 0.8", "legitimacy: 1.4"),
-         "params.legitimacy must be in [0, 1]; got 1.4 (FILE:8)"),
-        (GOOD.replace("width: 20", "widht: 20"),
-         "unknown key 'widht' in params; did you mean 'width'?"),
-        (GOOD.replace("width: 20", "width: twenty"),
-         "params.width must be a whole number in [1, 100000]; got 'twenty' (FILE:6)"),
-        (GOOD + "  arrest_formula: flor\n",
-         "params.arrest_formula must be one of 'exact', 'floor', 'round'; got 'flor'; "
-         "did you mean 'floor'?"),
-        (GOOD.replace("model: epstein", "model: epstien"), "unknown model 'epstien'; did you mean 'epstein'?"),
+        (
+            GOOD.replace("legitimacy: 0.8", "legitimacy: 1.4"),
+            "params.legitimacy must be in [0, 1]; got 1.4 (FILE:8)",
+        ),
+        (
+            GOOD.replace("width: 20", "widht: 20"),
+            "unknown key 'widht' in params; did you mean 'width'?",
+        ),
+        (
+            GOOD.replace("width: 20", "width: twenty"),
+            "params.width must be a whole number in [1, 100000]; got 'twenty' (FILE:6)",
+        ),
+        (
+            GOOD + "  arrest_formula: flor\n",
+            "params.arrest_formula must be one of 'exact', 'floor', 'round'; got 'flor'; "
+            "did you mean 'floor'?",
+        ),
+        (
+            GOOD.replace("model: epstein", "model: epstien"),
+            "unknown model 'epstien'; did you mean 'epstein'?",
+        ),
         (GOOD.replace("model: epstein\n", ""), "has no 'model' key"),
         (GOOD.replace("name: mine\n", ""), "name is required"),
         (GOOD.replace("steps: 10", "steps: 0"), "steps must be in [1, 10000000]; got 0 (FILE:3)"),
         (GOOD + "  movement: maybe\n", "params.movement must be true or false; got 'maybe'"),
-        (GOOD + "  citizen_density: 0.99\n  cop_density: 0.05\n",
-         "citizen_density + cop_density must be <= 1"),
+        (
+            GOOD + "  citizen_density: 0.99\n  cop_density: 0.05\n",
+            "citizen_density + cop_density must be <= 1",
+        ),
         (GOOD.replace("params:\n", "params: 3\nx:\n"), "params must be a mapping"),
-        (GOOD + "colect_every: 2\n", "unknown key 'colect_every' in the top level; did you mean 'collect_every'?"),
+        (
+            GOOD + "colect_every: 2\n",
+            "unknown key 'colect_every' in the top level; did you mean 'collect_every'?",
+        ),
     ],
 )
 def test_errors_name_field_range_value_and_line(tmp_path, text, expected):
@@ -135,7 +152,10 @@ def test_unknown_preset_suggests():
         ("params..width=3", "expected key.path=value"),
         ("params.widht=3", "unknown key 'widht' in params; did you mean 'width'?"),
         ("params.width.x=3", "params.width is not a mapping"),
-        ("params.legitimacy=2", "params.legitimacy must be in [0, 1]; got 2 (--set params.legitimacy=2)"),
+        (
+            "params.legitimacy=2",
+            "params.legitimacy must be in [0, 1]; got 2 (--set params.legitimacy=2)",
+        ),
         ("params.legitimacy=high", "params.legitimacy must be a number in [0, 1]; got 'high'"),
     ],
 )
@@ -155,9 +175,7 @@ def test_every_error_reported_at_once(tmp_path):
 
 # --------------------------------------------------------------- property: invalid -> ScenarioError
 FIELDS = scenario_class("epstein").model_fields["params"].annotation.model_fields
-NUMERIC = {
-    name: f for name, f in FIELDS.items() if f.annotation in (int, float)
-}
+NUMERIC = {name: f for name, f in FIELDS.items() if f.annotation in (int, float)}
 
 
 def _bounds(field):

@@ -74,7 +74,7 @@ class Streams(Mapping[str, np.random.Generator]):
 
     def get_state(self) -> dict[str, dict[str, Any]]:
         """Bit-generator states of every stream used so far (JSON-serialisable)."""
-        return {name: gen.bit_generator.state for name, gen in self._gens.items()}
+        return {name: dict(gen.bit_generator.state) for name, gen in self._gens.items()}
 
     def set_state(self, states: Mapping[str, Mapping[str, Any]]) -> None:
         """Restore the states saved by `get_state`."""

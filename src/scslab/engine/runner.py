@@ -45,9 +45,7 @@ def snapshot(state: State, streams: Streams, rows: list[Row]) -> Checkpoint:
 def restore(checkpoint: Checkpoint, params: Any, streams: Streams) -> State:
     """Rebuild the state of a checkpoint and put `streams` back where they were."""
     streams.set_state(checkpoint.rng_state)
-    return State.from_fields(
-        checkpoint.fields, params, checkpoint.step, checkpoint.python_scalars
-    )
+    return State.from_fields(checkpoint.fields, params, checkpoint.step, checkpoint.python_scalars)
 
 
 def _collect(model: Model, state: State, rows: list[Row]) -> None:

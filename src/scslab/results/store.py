@@ -66,7 +66,9 @@ def prepare_out_dir(out: Path, *, force: bool = False, allow: tuple[str, ...] = 
         with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
             pass
     except OSError as exc:
-        raise StoreError(f"cannot write to output folder {str(out)!r}: {exc.strerror or exc}") from None
+        raise StoreError(
+            f"cannot write to output folder {str(out)!r}: {exc.strerror or exc}"
+        ) from None
 
 
 def write_run(out: Path, metrics: pl.DataFrame, manifest: dict[str, Any]) -> dict[str, Path]:

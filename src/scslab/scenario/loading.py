@@ -181,7 +181,8 @@ def _field_at(cls: type[BaseModel], loc: Loc) -> tuple[FieldInfo | None, type[Ba
 def _bounds(info: FieldInfo | None) -> str | None:
     if info is None:
         return None
-    lo = hi = None
+    lo: Any = None
+    hi: Any = None
     lo_closed = hi_closed = True
     for m in info.metadata:
         if isinstance(m, annotated_types.Ge):
@@ -229,13 +230,10 @@ def explain(cls: type[BaseModel], err: Mapping[str, Any]) -> str:
     if kind == "extra_forbidden":
         key = str(loc[-1])
         parent = loc_str(loc[:-1]) if loc[:-1] else "the top level"
-        _, pmodel = _field_at(cls, loc[:-1]) if loc[:-1] else (None, cls)
-        container = _model_of(info.annotation) if info is not None else None
+        container: type[BaseModel] | None = cls
         if loc[:-1]:
             pinfo, _ = _field_at(cls, loc[:-1])
             container = _model_of(pinfo.annotation) if pinfo is not None else None
-        else:
-            container = cls
         keys = list(container.model_fields) if container is not None else []
         allowed = f" (keys: {', '.join(keys)})" if keys else ""
         return f"unknown key {key!r} in {parent}{did_you_mean(key, keys)}{allowed}"
@@ -247,9 +245,7 @@ def explain(cls: type[BaseModel], err: Mapping[str, Any]) -> str:
     if kind == "literal_error":
         choices = _literal_choices(info)
         hint = did_you_mean(str(got), choices) if isinstance(got, str) else ""
-        return (
-            f"{path} must be one of {', '.join(repr(c) for c in choices)}; got {_fmt(got)}{hint}"
-        )
+        return f"{path} must be one of {', '.join(repr(c) for c in choices)}; got {_fmt(got)}{hint}"
     if kind in {"int_parsing", "int_type", "int_from_float"}:
         rng = _bounds(info)
         extra = f" in {rng}" if rng else ""

@@ -44,5 +44,7 @@ def list_presets() -> list[PresetInfo]:
         path = PRESET_DIR / f"{name}.yaml"
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         summary = str(data.get("description", "")).strip().splitlines()
-        out.append(PresetInfo(name, str(data.get("model", "?")), summary[0] if summary else "", path))
+        out.append(
+            PresetInfo(name, str(data.get("model", "?")), summary[0] if summary else "", path)
+        )
     return out

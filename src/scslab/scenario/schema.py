@@ -42,10 +42,11 @@ class Scenario(StrictModel):
 def scenario_class(model: str) -> type[Scenario]:
     """The scenario class of `model`: ``model`` fixed, ``params`` typed."""
     params = params_class(model)
+    tag: Any = Literal[model]
     cls: type[Scenario] = create_model(
         f"{params.__name__.removesuffix('Params')}Scenario",
         __base__=Scenario,
-        model=(Literal[model], Field(description=MODELS[model].summary)),  # type: ignore[valid-type]
+        model=(tag, Field(description=MODELS[model].summary)),
         params=(params, Field(default_factory=params, description=params.__doc__ or "")),
     )
     return cls
@@ -54,8 +55,9 @@ def scenario_class(model: str) -> type[Scenario]:
 def json_schema() -> dict[str, Any]:
     """JSON Schema of a scenario file, one branch per model (for editor completion)."""
     classes = tuple(scenario_class(m) for m in sorted(MODELS))
-    union = classes[0] if len(classes) == 1 else Union[classes]  # noqa: UP007
-    adapter: TypeAdapter[Any] = TypeAdapter(Annotated[union, Field(discriminator="model")])
+    union: Any = classes[0] if len(classes) == 1 else Union[classes]  # noqa: UP007
+    tagged: Any = Annotated[union, Field(discriminator="model")]
+    adapter: TypeAdapter[Any] = TypeAdapter(tagged)
     schema = adapter.json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "scslab scenario"
