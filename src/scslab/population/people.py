@@ -1,0 +1,123 @@
+"""Synthetic people: groups, households, children, the diaspora, traits.
+
+People are laid out household by household: the members of household ``h``
+are the indices ``hh_start[h] .. hh_start[h+1]-1``. So a household needs no
+per-person id (see `household_of`), which keeps memory low.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+# bits of the per-person ``flags`` byte
+CHILD = np.uint8(1)  # a child: never acts or speaks
+ABROAD = np.uint8(2)  # lives abroad, family at home (the diaspora)
+ASSOC = np.uint8(4)  # abroad and a member of an association that provides services
+PRIVATE = np.uint8(8)  # dissents privately (d > private_cut)
+
+
+def household_sizes(n: int, mean_size: float, rng: np.random.Generator) -> NDArray[np.int32]:
+    """Household sizes 1 + Poisson(mean_size - 1) that add up to exactly `n`."""
+    guess = int(n / mean_size * 1.2) + 16
+    sizes = 1 + rng.poisson(mean_size - 1.0, size=guess)
+    ends = np.cumsum(sizes)
+    while ends[-1] < n:  # pragma: no cover - the guess leaves a 20 % margin
+        more = 1 + rng.poisson(mean_size - 1.0, size=guess)
+        sizes = np.concatenate([sizes, more])
+        ends = np.cumsum(sizes)
+    k = int(np.searchsorted(ends, n))  # first household that reaches n
+    sizes = sizes[: k + 1].copy()
+    sizes[-1] -= int(ends[k] - n)
+    return sizes.astype(np.int32)
+
+
+def household_of(hh_start: NDArray[np.int32], people: NDArray[Any]) -> NDArray[np.intp]:
+    """Household index of each person in `people`."""
+    return np.searchsorted(hh_start, people, side="right") - 1
+
+
+def make_people(pop: Any, behaviour: Any, rng: np.random.Generator) -> dict[str, Any]:
+    """Draw the people of a society.
+
+    Parameters
+    ----------
+    pop : PopulationParams
+        ``size``, ``groups``, ``household_size``, ``children_share``, ``diaspora_share``.
+    behaviour : BehaviourParams
+        Trait distributions (opportunism, dissent, Kuran thresholds, legitimacy).
+    rng : numpy.random.Generator
+        The ``population`` stream.
+
+    Returns
+    -------
+    dict
+        ``hh_start`` (int32, households + 1), ``group`` (uint8), ``flags`` (uint8),
+        ``risk``, ``opp``, ``dissent``, ``theta`` (float32, shape (n,)) and
+        ``income_mean`` (float).
+    """
+    n = int(pop.size)
+    sizes = household_sizes(n, float(pop.household_size), rng)
+    n_hh = sizes.size
+    hh_start = np.zeros(n_hh + 1, dtype=np.int32)
+    np.cumsum(sizes, out=hh_start[1:])
+
+    shares = np.array([g.share for g in pop.groups], dtype=np.float64)
+    hh_group = rng.choice(len(shares), size=n_hh, p=shares / shares.sum()).astype(np.uint8)
+    group = np.repeat(hh_group, sizes)
+
+    # the first member of a household is an adult; the others are children with q
+    first = np.zeros(n, dtype=bool)
+    first[hh_start[:-1]] = True
+    n_rest = n - n_hh
+    q_child = min(1.0, float(pop.children_share) * n / n_rest) if n_rest else 0.0
+    u = rng.random(n, dtype=np.float32)
+    flags = np.zeros(n, dtype=np.uint8)
+    child = ~first & (u < q_child)
+    flags[child] = CHILD
+    # the diaspora: adults other than the first member, so that family stays at home
+    eligible = ~first & ~child
+    n_elig = int(eligible.sum())
+    q_abroad = min(1.0, float(pop.diaspora_share) * n / n_elig) if n_elig else 0.0
+    u2 = rng.random(n, dtype=np.float32)
+    flags[eligible & (u2 < q_abroad)] |= ABROAD
+    del u, u2, first, child, eligible
+
+    # traits
+    means = np.array([g.hardship for g in pop.groups], dtype=np.float64)[group]
+    conc = 4.0
+    a = np.clip(means * conc, 1e-3, None)
+    b = np.clip((1.0 - means) * conc, 1e-3, None)
+    hardship = rng.beta(a, b).astype(np.float32)
+    del a, b, means
+    risk = rng.random(n, dtype=np.float32)
+    sig = float(behaviour.opportunism_sigma)
+    opp = np.exp(
+        rng.standard_normal(n, dtype=np.float32) * np.float32(sig) - np.float32(sig**2 / 2)
+    )
+    np.minimum(opp, np.float32(behaviour.opportunism_max), out=opp)
+    base = rng.beta(behaviour.dissent_a, behaviour.dissent_b, size=n).astype(np.float32)
+    grievance = hardship * np.float32((1.0 - behaviour.legitimacy) * pop.dissent_hardship_shift)
+    dissent = base + grievance * (np.float32(1.0) - base)
+    del base, grievance
+    theta = rng.standard_normal(n, dtype=np.float32) * np.float32(
+        behaviour.threshold_sd
+    ) + np.float32(behaviour.threshold_mean)
+    theta[(flags & CHILD) != 0] = np.inf  # children never speak
+    flags[(dissent > np.float32(behaviour.private_cut)) & ((flags & CHILD) == 0)] |= PRIVATE
+
+    incomes = np.array([g.income for g in pop.groups], dtype=np.float64)
+    # income falls with hardship: income_g * (1.5 - h), mean over people
+    income_mean = float(np.mean(incomes[group] * (1.5 - hardship.astype(np.float64))))
+    return {
+        "hh_start": hh_start,
+        "group": group,
+        "flags": flags,
+        "risk": risk,
+        "opp": opp.astype(np.float32),
+        "dissent": dissent,
+        "theta": theta,
+        "income_mean": income_mean,
+    }

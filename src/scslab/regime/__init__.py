@@ -1,0 +1,1 @@
+"""The social credit regime: one module per mechanism; `model.RegimeModel` orders them."""

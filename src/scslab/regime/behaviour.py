@@ -1,0 +1,162 @@
+"""Behaviour: what people and firms choose to do each step.
+
+Acts (REGIME-MODEL.md): person i commits act k with probability
+
+    lambda_k * o_i * sigma(beta (G_k - r_i p_hat_ik C_hat_k)) / sigma(beta G_k)
+
+with ``p_hat = (1-a) p_ik + a p* + kappa s_i`` (s_i: share of i's network now
+sanctioned) and ``C_hat = (1-a) C_k + a C*``. With no risk the rate is
+``lambda_k o_i``. Acts are rare, so they are drawn by thinning: ``Binomial(N,
+lambda_k o_max)`` candidates, each accepted with ``o_i / o_max`` times the risk
+factor. The behaviour stream draws the same numbers whatever the regime does,
+so a run and its baseline share common random numbers.
+
+Public dissent follows Kuran (`speaks`): deterministic given the state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scslab.engine import State
+from scslab.population.people import ABROAD, CHILD
+from scslab.regime.ambiguity import perceived_cost, perceived_detection
+from scslab.regime.plan import Plan
+from scslab.regime.tables import PREEMPT, candidates, sigmoid
+
+
+def _speaks_local(
+    private: NDArray[np.float32],
+    seen_share: NDArray[np.float32] | float,
+    threshold: NDArray[np.float32],
+    w_expressive: float,
+    w_reputational: float,
+    risk: NDArray[np.float32] | float = 0.0,
+) -> NDArray[np.bool_]:
+    """Kuran's rule: speak in public when ``w_e d + w_r s - risk >= theta``.
+
+    The same rule as `scslab.models.kuran.speaks`, used only when that module
+    is not installed.
+
+    Examples
+    --------
+    >>> d = np.array([0.9, 0.1], np.float32)
+    >>> _speaks_local(d, 0.0, np.array([0.5, 0.5], np.float32), 1.0, 1.0).tolist()
+    [True, False]
+    """
+    utility = np.float32(w_expressive) * private + np.float32(w_reputational) * seen_share
+    if not (np.isscalar(risk) and risk == 0.0):
+        utility = utility - risk
+    return np.asarray(utility >= threshold)
+
+
+try:  # one rule for both models: Kuran's own module
+    from scslab.models.kuran import speaks
+except ImportError:  # pragma: no cover - the kuran model is part of the package
+    speaks = _speaks_local
+
+
+def _share(count: NDArray[Any], deg: NDArray[np.uint16]) -> NDArray[np.float32]:
+    return count.astype(np.float32) / np.maximum(deg, 1).astype(np.float32)
+
+
+def commit_acts(
+    state: State, plan: Plan, rng: np.random.Generator
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Draw this step's acts of every non-speech kind; return (persons, kinds)."""
+    p = state.params.behaviour
+    n = state.flags.size
+    o_max = float(p.opportunism_max)
+    beta = float(p.beta)
+    kappa = float(p.kappa)
+    incapacitate = plan.preemption and bool(state.params.preemption.incapacitate)
+    out_p: list[NDArray[np.int64]] = []
+    out_k: list[NDArray[np.int64]] = []
+    for k in range(plan.n_kinds):
+        if k == plan.speech or plan.rate[k] <= 0:
+            continue
+        cand = candidates(rng, n, float(plan.rate[k]) * o_max)
+        u = rng.random(cand.size)
+        if cand.size == 0:
+            continue
+        ok = (state.flags[cand] & (CHILD | ABROAD)) == 0
+        if incapacitate:
+            ok &= (state.sanc[cand] & PREEMPT) == 0
+        accept = state.opp[cand].astype(np.float64) / o_max
+        c_hat = perceived_cost(float(plan.cost[k]), plan.a, plan.c_star)
+        p_true = plan.p_table[k][state.cover[cand]].astype(np.float64)
+        p_hat = perceived_detection(p_true, plan.a, plan.p_star)
+        if kappa > 0:
+            p_hat = p_hat + kappa * _share(state.sanc_n[cand], state.deg[cand])
+        p_hat = np.minimum(p_hat, 1.0)
+        g = float(plan.gain[k])
+        ratio = sigmoid(beta * (g - state.risk[cand] * p_hat * c_hat)) / sigmoid(beta * g)
+        accept = accept * ratio
+        hit = ok & (u < accept)
+        out_p.append(cand[hit])
+        out_k.append(np.full(int(hit.sum()), k, dtype=np.int64))
+    if not out_p:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(out_p), np.concatenate(out_k)
+
+
+def firm_violations(state: State, plan: Plan, rng: np.random.Generator) -> NDArray[np.int64]:
+    """Firms that break a regulation this step (unique indices)."""
+    p = state.params.behaviour
+    n_f = state.firm_rep.size
+    cand = candidates(rng, n_f, float(p.firm_violation_rate))
+    u = rng.random(cand.size)
+    if cand.size == 0:
+        return cand
+    beta, g = float(p.firm_beta), float(p.firm_gain)
+    p_hat = min(1.0, float(perceived_detection(plan.firm_p, plan.a, plan.p_star)))
+    c_hat = perceived_cost(plan.firm_cost, plan.a, plan.c_star)
+    ratio = float(sigmoid(beta * (g - p_hat * c_hat)) / sigmoid(beta * g))
+    return np.unique(cand[u < ratio])
+
+
+def speech_risk(state: State, plan: Plan) -> NDArray[np.float32] | float:
+    """``r_i p_hat_i (C_hat + F_i)`` for everybody, or 0.0 when nothing can make it positive."""
+    kappa = float(state.params.behaviour.kappa)
+    seen_sanctions = kappa > 0 and state.ls_person.size > 0
+    if not (plan.discourse or plan.a > 0 or seen_sanctions):
+        return 0.0
+    if plan.discourse:
+        p_hat: Any = plan.p_table[plan.speech][state.cover]
+        p_hat = perceived_detection(p_hat, plan.a, plan.p_star)
+    else:
+        p_hat = np.full(state.flags.size, np.float32(plan.a * plan.p_star))
+    if seen_sanctions:
+        p_hat = p_hat + np.float32(kappa) * _share(state.sanc_n, state.deg)
+        np.minimum(p_hat, np.float32(1.0), out=p_hat)
+    c_hat = np.float32(perceived_cost(float(plan.cost[plan.speech]), plan.a, plan.c_star))
+    if plan.family_cost > 0:
+        cost = np.where(
+            (state.flags & ABROAD) != 0, c_hat + np.float32(plan.family_cost), c_hat
+        ).astype(np.float32)
+        return np.asarray(state.risk * p_hat * cost, dtype=np.float32)
+    return np.asarray(state.risk * p_hat * c_hat, dtype=np.float32)
+
+
+def decide_speech(state: State, plan: Plan) -> NDArray[np.bool_]:
+    """Who speaks in public this step (Kuran), from what they saw last step."""
+    p = state.params.behaviour
+    if not plan.behaviour:
+        return np.zeros(state.flags.size, dtype=bool)
+    seen = _share(state.seen_n, state.deg)
+    if plan.discourse and state.params.discourse.propaganda > 0:
+        seen *= np.float32(1.0 - state.params.discourse.propaganda)
+    out = speaks(
+        state.dissent,
+        seen,
+        state.theta,
+        float(p.w_expressive),
+        float(p.w_reputational),
+        risk=speech_risk(state, plan),
+    )
+    if plan.preemption and state.params.preemption.incapacitate and state.ls_person.size:
+        out &= (state.sanc & PREEMPT) == 0
+    return out

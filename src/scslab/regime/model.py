@@ -1,0 +1,238 @@
+"""The regime model: the one place that fixes the order of the mechanisms.
+
+One step (one day by default):
+
+1. sanctions.exits      listings end: expiry, fulfilment, won appeals
+2. behaviour            people commit acts; firms comply or not
+3. behaviour (speech)   Kuran: who speaks in public, from last step's view
+4. discourse + abroad   platforms detect speech, delete posts, pressure family
+5. network update       what each person's network saw (deleted posts unseen)
+6. surveillance         true and false records enter the pending table
+7. integration          due records are linked to people: the state's view
+8. scoring              rewards, repair, grades; firm ratings
+9. sanctions.enter      new listings by the entry rules (with spill-over)
+10. preemption          the risk model flags people (every k steps)
+11. sanctions.apply     restrictions rebuilt; the day's costs and counts
+
+Random streams: ``population``, ``network``, ``firms``, ``coverage``,
+``abroad_init`` at init; ``behaviour``, ``surveillance``, ``integration``,
+``scoring``, ``sanctions``, ``discourse``, ``abroad`` in a step. A stream is
+used only while its mechanism is on, so the behaviour stream draws the same
+numbers with the regime and without it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from scslab.engine import State, Streams
+from scslab.population.firms import make_firms
+from scslab.population.network import build_network, neighbours_of
+from scslab.population.people import ABROAD, CHILD, make_people
+from scslab.regime import (
+    abroad,
+    behaviour,
+    discourse,
+    integration,
+    preemption,
+    sanctions,
+    scoring,
+    surveillance,
+)
+from scslab.regime.plan import Plan, make_plan
+from scslab.regime.tables import LISTINGS, PENDING, count_into, empty_table
+
+NEVER = -(2**30)
+
+_PLANS: list[tuple[Any, Plan]] = []
+
+
+def plan_for(params: Any) -> Plan:
+    """The `Plan` of `params`, cached for the last few parameter objects."""
+    for p, plan in _PLANS:
+        if p is params:
+            return plan
+    plan = make_plan(params)
+    _PLANS.append((params, plan))
+    del _PLANS[:-8]
+    return plan
+
+
+class RegimeModel:
+    """A synthetic society under a social credit regime (see ``docs/model.md``)."""
+
+    def init(self, scenario: Any, rng: Streams) -> State:
+        p = scenario.params
+        plan = plan_for(p)
+        people = make_people(p.population, p.behaviour, rng["population"])
+        n = people["flags"].size
+        if plan.abroad:
+            abroad.draw_associations(
+                people["flags"], p.abroad.association_share, rng["abroad_init"]
+            )
+        indptr, indices = build_network(
+            p.population.network, people["group"], people["hh_start"], rng["network"]
+        )
+        firms = make_firms(p.population.firms, people["flags"], rng["firms"])
+        cover = surveillance.draw_coverage(
+            p, plan, people["group"], people["flags"], rng["coverage"]
+        )
+        k = plan.n_kinds
+        g0 = scoring.base_grade(p, plan)
+        n_f = firms["firm_rep"].size
+        adults = (people["flags"] & CHILD) == 0
+        state = State(
+            params=p,
+            group=people["group"],
+            flags=people["flags"],
+            hh_start=people["hh_start"],
+            risk=people["risk"],
+            opp=people["opp"],
+            dissent=people["dissent"],
+            theta=people["theta"],
+            net_indptr=indptr,
+            net_indices=indices,
+            deg=np.diff(indptr).astype(np.uint16),
+            employer=firms["employer"],
+            firm_rep=firms["firm_rep"],
+            firm_records=np.zeros(n_f, np.uint8),
+            firm_last_record=np.full(n_f, -1, np.int32),
+            firm_rating=np.zeros(n_f, np.int8),
+            cover=cover,
+            speaks=np.zeros(n, bool),
+            visible=np.zeros(n, bool),
+            seen_n=np.zeros(n, np.uint16),
+            sanc_n=np.zeros(n, np.uint16),
+            view=np.zeros((n, k), np.uint8),
+            last_record=np.full(n, -1, np.int32),
+            last_unlawful=np.full(n, NEVER, np.int32),
+            deeds=np.zeros(n, np.uint8),
+            grade=np.full(n, g0, np.int8),
+            restr=np.zeros(n, np.uint8),
+            sanc=np.zeros(n, np.uint8),
+            onlist=np.zeros(n, np.uint16),
+            restr_counts=np.zeros(256, np.int64),
+            c_acts=np.zeros(k, np.int64),
+            s_acts=np.zeros(k, np.int64),
+            income_mean=float(people["income_mean"]),
+            n_adults=int(adults.sum()),
+            n_home_adults=int((adults & ((people["flags"] & ABROAD) == 0)).sum()),
+            n_abroad=int(((people["flags"] & ABROAD) != 0).sum()),
+            next_episode=0,
+            ls_dirty=False,
+            red_benefit=0.0,
+            **{name: 0 for name in _COUNTERS},
+            **{name: 0.0 for name in _STEP_VALUES},
+        )
+        for spec in (PENDING, LISTINGS):
+            for col, arr in empty_table(spec).items():
+                setattr(state, col, arr)
+        return state
+
+    def step(self, state: State, rng: Streams) -> None:
+        plan = plan_for(state.params)
+        # 1. listings end
+        expunged = sanctions.exits(state, plan, rng["sanctions"])
+        # 2. acts and firms
+        if plan.behaviour:
+            persons, kinds = behaviour.commit_acts(state, plan, rng["behaviour"])
+            violators = behaviour.firm_violations(state, plan, rng["behaviour"])
+        else:
+            persons = kinds = violators = np.empty(0, np.int64)
+        self._count_acts(state, plan, persons, kinds, violators)
+        # 3. public dissent (Kuran)
+        speaking = behaviour.decide_speech(state, plan)
+        # 4. discourse and reach abroad
+        detected, deleted = discourse.monitor(state, plan, rng["discourse"], speaking)
+        abroad.pressure_family(state, plan, rng["abroad"], detected)
+        # 5. what networks see
+        visible = speaking.copy()
+        visible[deleted] = False
+        self._update_seen(state, visible)
+        state.speaks = speaking
+        # 6. surveillance
+        recorded = surveillance.record_acts(state, plan, rng["surveillance"], persons, kinds)
+        state.c_unlawful_recorded += int(recorded[plan.unlawful[kinds]].sum())
+        surveillance.false_records(state, plan, rng["surveillance"])
+        firm_recs = surveillance.record_firms(state, plan, rng["surveillance"], violators)
+        # 7. integration
+        linked, lkinds, _correct = integration.arrive(state, plan, rng["integration"])
+        # 8. scoring
+        graded = np.empty(0, np.int64)
+        old_grade = np.empty(0, np.int8)
+        firms_worse = np.empty(0, np.int64)
+        if plan.scoring:
+            rewarded = scoring.rewards(state, rng["scoring"])
+            repaired = scoring.repair(state)
+            graded = np.unique(np.concatenate([linked, rewarded, repaired, expunged]))
+            old_grade = scoring.rescore(state, plan, graded)
+            firms_worse = scoring.rate_firms(state, firm_recs)
+        # 9. listings
+        sanctions.enter(state, plan, linked, lkinds, graded, old_grade, firms_worse)
+        # 10. preemption
+        preemption.flag(state, plan)
+        # 11. restrictions and the day's accounts
+        sanctions.apply(state, plan, rng["sanctions"])
+
+    @staticmethod
+    def _count_acts(
+        state: State, plan: Plan, persons: np.ndarray, kinds: np.ndarray, violators: np.ndarray
+    ) -> None:
+        counts = np.bincount(kinds, minlength=plan.n_kinds).astype(np.int64)
+        state.s_acts = counts
+        state.c_acts = state.c_acts + counts
+        unlawful = plan.unlawful[kinds]
+        state.c_unlawful_acts += int(unlawful.sum())
+        state.last_unlawful[persons[unlawful]] = int(state.step)
+        state.s_gain = float(plan.gain[kinds].sum())
+        state.s_firm_viol = int(violators.size)
+
+    @staticmethod
+    def _update_seen(state: State, visible: np.ndarray) -> None:
+        changed = np.flatnonzero(visible != state.visible)
+        if changed.size:
+            on = changed[visible[changed]]
+            off = changed[~visible[changed]]
+            count_into(state.seen_n, neighbours_of(state.net_indptr, state.net_indices, on), +1)
+            count_into(state.seen_n, neighbours_of(state.net_indptr, state.net_indices, off), -1)
+        state.visible = visible
+
+    def metrics(self, state: State) -> dict[str, float]:
+        from scslab.metrics.regime import measure
+
+        return measure(state, plan_for(state.params))
+
+    def estimate_bytes(self, scenario: Any) -> int:
+        """Peak bytes of a run: the state (~60 B + 4 B a tie, per person) and init temporaries."""
+        p = scenario.params
+        n = int(p.population.size)
+        ties = p.population.network.mean_degree + 2.0 * (p.population.household_size - 1.0)
+        per_person = 60 + len(p.acts) + 4 * ties
+        # building the CSR holds row, column and data arrays of every tie end (x2 directions)
+        build = 2 * ties * (4 + 4 + 1) + 8 * 3
+        return int(n * (per_person + build))
+
+
+_COUNTERS = (
+    "c_unlawful_acts",
+    "c_unlawful_recorded",
+    "c_records",
+    "c_records_correct",
+    "c_domains_imposed",
+    "c_listings",
+    "c_person_days",
+    "c_domain_days",
+    "c_row_days",
+    "c_cross_days",
+    "c_blocked",
+    "c_fulfilled",
+    "c_appeals_won",
+    "c_preempted",
+    "c_posts_detected",
+    "c_posts_deleted",
+    "c_diaspora_detected",
+    "s_firm_viol",
+)
+_STEP_VALUES = ("c_cost", "c_gravity", "s_gain", "s_cost", "s_benefit", "s_penalty")

@@ -1,0 +1,326 @@
+"""Sanctions: blacklists and redlists, joint punishment, spill-over, exits.
+
+Listings live in one event table (``ls_*`` columns): one row per person per
+episode, with its origin (own listing, family spill-over, preemption, family of
+a dissenter abroad, redlist), its domain mask (the OR of every memorandum that
+binds the list), the step it ends, and an episode id shared by a listing and
+its spill-over rows, so that fulfilment or a won appeal lifts them together.
+
+The dense per-person arrays ``restr`` (domain bitmask) and ``sanc`` (status
+bits) are rebuilt from the table when it changes; the count of sanctioned
+neighbours ``sanc_n`` (what people see happen to others) is updated
+incrementally from the people whose status changed, through their CSR rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scslab.engine import State
+from scslab.population.network import neighbours_of
+from scslab.population.people import ABROAD, CHILD, household_of
+from scslab.regime.plan import Plan
+from scslab.regime.tables import (
+    EVER,
+    LISTINGS,
+    NO_CAUSE,
+    NO_LIST,
+    ORIG_OWN,
+    ORIG_RED,
+    ORIGIN_BIT,
+    POPCOUNT,
+    SANCTIONED,
+    append,
+    count_into,
+    keep,
+)
+
+FIRM_CAUSE = 254
+
+
+def innocent(state: State, persons: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """No true unlawful act within the innocence window before now."""
+    window = int(state.params.measures.innocence_window)
+    return state.last_unlawful[persons] < int(state.step) - window
+
+
+def cause_gravity(state: State, plan: Plan, cause: NDArray[np.int64]) -> NDArray[np.float64]:
+    g = np.zeros(cause.size, dtype=np.float64)
+    acts = cause < plan.n_kinds
+    g[acts] = plan.gravity[cause[acts]]
+    g[cause == FIRM_CAUSE] = float(state.params.behaviour.firm_gain)
+    return g
+
+
+def cause_domain_bit(plan: Plan, cause: NDArray[np.int64]) -> NDArray[np.uint8]:
+    bits = np.zeros(cause.size, dtype=np.uint8)
+    acts = cause < plan.n_kinds
+    bits[acts] = plan.act_domain_bit[cause[acts]]
+    if "licences" in plan.domain_names:
+        bits[cause == FIRM_CAUSE] = np.uint8(1 << plan.domain_names.index("licences"))
+    return bits
+
+
+def family_of(
+    state: State, persons: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Household members at home of each person (not the person): (member, index into persons)."""
+    hh = household_of(state.hh_start, persons)
+    start = state.hh_start[hh].astype(np.int64)
+    size = state.hh_start[hh + 1].astype(np.int64) - start
+    total = int(size.sum())
+    if total == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    owner = np.repeat(np.arange(persons.size), size)
+    member = np.repeat(start - (np.cumsum(size) - size), size) + np.arange(total)
+    ok = (member != persons[owner]) & ((state.flags[member] & ABROAD) == 0)
+    return member[ok], owner[ok]
+
+
+def impose(
+    state: State,
+    plan: Plan,
+    persons: NDArray[np.int64],
+    *,
+    origin: int,
+    list_id: int,
+    mask: int,
+    duration: int,
+    cause: NDArray[np.int64],
+    spill: bool,
+) -> None:
+    """Open one episode per person: a row for them and, with `spill`, rows for family."""
+    if persons.size == 0:
+        return
+    t = int(state.step)
+    until = t + int(duration)
+    ep = state.next_episode + np.arange(persons.size, dtype=np.int64)
+    state.next_episode += int(persons.size)
+    rows_p = [persons]
+    rows_m = [np.full(persons.size, mask, dtype=np.uint8)]
+    rows_o = [np.full(persons.size, origin, dtype=np.uint8)]
+    rows_e = [ep]
+    rows_c = [cause]
+    spill_mask = mask & (plan.spill_household | plan.spill_children)
+    if spill and spill_mask:
+        member, owner = family_of(state, persons)
+        child = (state.flags[member] & CHILD) != 0
+        mm = np.where(
+            child, mask & (plan.spill_household | plan.spill_children), mask & plan.spill_household
+        ).astype(np.uint8)
+        ok = mm != 0
+        rows_p.append(member[ok])
+        rows_m.append(mm[ok])
+        rows_o.append(np.full(int(ok.sum()), 1, dtype=np.uint8))  # ORIG_FAMILY
+        rows_e.append(ep[owner[ok]])
+        rows_c.append(cause[owner[ok]])
+    p_all = np.concatenate(rows_p)
+    m_all = np.concatenate(rows_m)
+    c_all = np.concatenate(rows_c)
+    append(
+        state,
+        LISTINGS,
+        {
+            "ls_person": p_all,
+            "ls_list": list_id,
+            "ls_origin": np.concatenate(rows_o),
+            "ls_mask": m_all,
+            "ls_until": until,
+            "ls_innocent": innocent(state, p_all),
+            "ls_episode": np.concatenate(rows_e),
+            "ls_cause": c_all,
+        },
+    )
+    state.ls_dirty = True
+    if origin == ORIG_RED:
+        return
+    state.c_domains_imposed += int(POPCOUNT[m_all].sum())
+    state.c_cost += float(plan.mask_cost[m_all].sum()) * duration
+    state.c_gravity += float(cause_gravity(state, plan, cause).sum())
+
+
+def exits(state: State, plan: Plan, rng: np.random.Generator) -> NDArray[np.int64]:
+    """End listings: expiry, fulfilment, won appeals; return people whose record was expunged."""
+    n_rows = state.ls_person.size
+    if n_rows == 0:
+        return np.empty(0, np.int64)
+    t = int(state.step)
+    remove = state.ls_until <= t
+    lst = state.ls_list.astype(np.int64)
+    own = (state.ls_origin == ORIG_OWN) & ~remove
+    ended: list[NDArray[np.int64]] = []
+    expunged = np.empty(0, np.int64)
+    if plan.sanctions:
+        safe = np.where(own, lst, 0)
+        idx = np.flatnonzero(own & (plan.list_fulfil[safe] > 0))
+        u = rng.random(idx.size)
+        li = lst[idx]
+        prob = plan.list_fulfil[li] * (
+            1.0 + plan.list_pressure[li] * plan.mask_cost[state.ls_mask[idx]]
+        )
+        paid = idx[u < prob]
+        state.c_fulfilled += int(paid.size)
+        ended.append(paid)
+        idx = np.flatnonzero(own & (plan.list_appeal[safe] > 0))
+        u = rng.random(idx.size)
+        appealed = idx[u < plan.list_appeal[lst[idx]]]
+        li = lst[appealed]
+        succ = np.where(
+            state.ls_innocent[appealed], plan.list_success_false[li], plan.list_success_true[li]
+        )
+        won = appealed[rng.random(appealed.size) < succ]
+        state.c_appeals_won += int(won.size)
+        ended.append(won)
+        wrong = won[state.ls_innocent[won]]
+        if wrong.size:  # the false record is struck off the state's view
+            expunged = np.unique(state.ls_person[wrong].astype(np.int64))
+            state.view[expunged] = 0
+            state.last_record[expunged] = -1
+    if ended:
+        done = np.concatenate(ended)
+        if done.size:
+            remove |= np.isin(state.ls_episode, state.ls_episode[done])
+    if not remove.any():
+        return expunged
+    gone = remove & (state.ls_list != NO_LIST)
+    if gone.any():
+        bits = (np.uint16(1) << state.ls_list[gone].astype(np.uint16)).astype(np.uint16)
+        mine = (state.ls_origin[gone] == ORIG_OWN) | (state.ls_origin[gone] == ORIG_RED)
+        np.bitwise_and.at(state.onlist, state.ls_person[gone][mine], ~bits[mine])
+    keep(state, LISTINGS, ~remove)
+    state.ls_dirty = True
+    return expunged
+
+
+def enter(
+    state: State,
+    plan: Plan,
+    rec_persons: NDArray[np.int64],
+    rec_kinds: NDArray[np.int64],
+    graded: NDArray[np.int64],
+    old_grade: NDArray[np.int8],
+    firms_worse: NDArray[np.int64],
+) -> None:
+    """List people by the entry rules: a new record, a grade reached, a firm rated."""
+    if not plan.sanctions:
+        return
+    for li in range(plan.n_lists):
+        bit = np.uint16(1 << li)
+        persons: list[NDArray[np.int64]] = []
+        causes: list[NDArray[np.int64]] = []
+        g = int(plan.list_entry_grade[li])
+        if plan.list_black[li]:
+            if rec_persons.size and plan.list_entry_acts[li].any():
+                sel = plan.list_entry_acts[li][rec_kinds]
+                persons.append(rec_persons[sel])
+                causes.append(rec_kinds[sel])
+            if g >= 0 and graded.size:
+                new = state.grade[graded]
+                hit = (new >= g) & (old_grade < g)
+                who = graded[hit]
+                persons.append(who)
+                contrib = state.view[who].astype(np.float32) * plan.deduction
+                causes.append(np.argmax(contrib, axis=1).astype(np.int64))
+            r = int(plan.list_firm_rating[li])
+            if r >= 0 and firms_worse.size:
+                f = firms_worse[state.firm_rating[firms_worse] >= r]
+                persons.append(state.firm_rep[f].astype(np.int64))
+                causes.append(np.full(f.size, FIRM_CAUSE, dtype=np.int64))
+        elif g >= 0 and graded.size:
+            new = state.grade[graded]
+            hit = (new <= g) & (old_grade > g)
+            persons.append(graded[hit])
+            causes.append(np.full(int(hit.sum()), NO_CAUSE, dtype=np.int64))
+        if not persons:
+            continue
+        who = np.concatenate(persons)
+        why = np.concatenate(causes)
+        if who.size == 0:
+            continue
+        who, first = np.unique(who, return_index=True)
+        why = why[first]
+        ok = ((state.onlist[who] & bit) == 0) & ((state.flags[who] & (CHILD | ABROAD)) == 0)
+        who, why = who[ok], why[ok]
+        if who.size == 0:
+            continue
+        state.onlist[who] |= bit
+        if plan.list_black[li]:
+            state.c_listings += int(who.size)
+            impose(
+                state,
+                plan,
+                who,
+                origin=ORIG_OWN,
+                list_id=li,
+                mask=int(plan.list_mask[li]),
+                duration=int(plan.list_duration[li]),
+                cause=why,
+                spill=True,
+            )
+        else:
+            impose(
+                state,
+                plan,
+                who,
+                origin=ORIG_RED,
+                list_id=li,
+                mask=0,
+                duration=int(plan.list_duration[li]),
+                cause=why,
+                spill=False,
+            )
+
+
+def apply(state: State, plan: Plan, rng: np.random.Generator) -> None:
+    """Rebuild ``restr``/``sanc`` if the table changed; count the day's restrictions."""
+    if state.ls_dirty:
+        n = state.flags.size
+        old = (state.sanc & SANCTIONED) != 0
+        state.restr.fill(0)
+        state.sanc &= EVER
+        persons = state.ls_person
+        origin = state.ls_origin
+        masks = state.ls_mask
+        for o, bit in enumerate(ORIGIN_BIT):
+            sel = origin == o
+            if sel.any():
+                state.sanc[persons[sel]] |= bit
+                if o == ORIG_OWN:
+                    state.sanc[persons[sel]] |= EVER
+        for b in range(len(plan.domain_names)):
+            sel = (masks >> b) & 1 == 1
+            if sel.any():
+                state.restr[persons[sel]] |= np.uint8(1 << b)
+        new = (state.sanc & SANCTIONED) != 0
+        changed = np.flatnonzero(old != new)
+        del old
+        if changed.size:
+            on = changed[new[changed]]
+            off = changed[~new[changed]]
+            count_into(state.sanc_n, neighbours_of(state.net_indptr, state.net_indices, on), +1)
+            count_into(state.sanc_n, neighbours_of(state.net_indptr, state.net_indices, off), -1)
+        state.restr_counts = np.bincount(state.restr, minlength=256).astype(np.int64)
+        state.red_benefit = float(
+            plan.list_benefit[state.ls_list[origin == ORIG_RED].astype(np.int64)].sum()
+        )
+        state.ls_dirty = False
+        del n
+    counts = state.restr_counts
+    restricted = int(counts.sum() - counts[0])
+    state.c_person_days += restricted
+    state.s_cost = float(counts @ plan.mask_cost)
+    state.s_benefit = state.red_benefit
+    if restricted == 0:
+        return
+    state.c_domain_days += int(counts @ POPCOUNT)
+    masks = np.arange(256)
+    for b, rate in enumerate(plan.domain_attempt):
+        if rate > 0:
+            n_d = int(counts[((masks >> b) & 1) == 1].sum())
+            state.c_blocked += int(rng.binomial(n_d, float(rate)))
+    live = state.ls_origin != ORIG_RED
+    m = state.ls_mask[live]
+    cb = cause_domain_bit(plan, state.ls_cause[live].astype(np.int64))
+    state.c_row_days += int(POPCOUNT[m].sum())
+    state.c_cross_days += int(POPCOUNT[m & ~cb].sum())

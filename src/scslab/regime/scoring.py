@@ -1,0 +1,99 @@
+"""Scoring: points from a base, deductions per record, rewards, repair; grades.
+
+``score_i = base - sum_k deduction_k view_ik + reward_points * deeds_i``; the
+grade is the best band whose ``min_score`` the score reaches (Rongcheng-like
+default AAA ... D). Only people whose record changed are rescored. A clean
+spell of ``record_ttl`` steps repairs the record (the view is cleared).
+Good deeds (volunteering, donations) arrive by thinning at ``reward_rate``.
+
+Firms are rated A/B/C/D from ``firm_base - firm_deduction * records`` with the
+tax-credit bands (A >= 90, B >= 70, C >= 40, D below).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scslab.engine import State
+from scslab.population.people import ABROAD, CHILD
+from scslab.regime.plan import Plan
+from scslab.regime.tables import candidates
+
+
+def grade_of(plan: Plan, score: NDArray[Any]) -> NDArray[np.int8]:
+    """Grade index (0 = best band) of each score."""
+    worst_first = np.searchsorted(plan.band_min, score, side="right") - 1
+    worst_first = np.maximum(worst_first, 0)
+    return (len(plan.band_names) - 1 - worst_first).astype(np.int8)
+
+
+def base_grade(params: Any, plan: Plan) -> int:
+    return int(grade_of(plan, np.array([float(params.scoring.base)]))[0])
+
+
+def rescore(state: State, plan: Plan, persons: NDArray[np.int64]) -> NDArray[np.int8]:
+    """Recompute the grades of `persons` (unique); return their old grades."""
+    old = state.grade[persons].copy()
+    p = state.params.scoring
+    score = (
+        float(p.base)
+        - state.view[persons].astype(np.float32) @ plan.deduction
+        + np.float32(p.reward_points) * state.deeds[persons].astype(np.float32)
+    )
+    state.grade[persons] = grade_of(plan, score)
+    return old
+
+
+def rewards(state: State, rng: np.random.Generator) -> NDArray[np.int64]:
+    """Good deeds this step (adults at home); return who earned one."""
+    p = state.params.scoring
+    cand = candidates(rng, state.flags.size, float(p.reward_rate))
+    if cand.size == 0 or p.reward_points <= 0:
+        return np.empty(0, np.int64)
+    cand = np.unique(cand[(state.flags[cand] & (CHILD | ABROAD)) == 0])
+    cap = int(min(255, np.floor(float(p.max_bonus) / float(p.reward_points))))
+    state.deeds[cand] = np.minimum(state.deeds[cand].astype(np.int64) + 1, cap).astype(np.uint8)
+    return cand
+
+
+def repair(state: State) -> NDArray[np.int64]:
+    """Clear the record of people clean for ``record_ttl`` steps; return them."""
+    ttl = int(state.params.scoring.record_ttl)
+    t = int(state.step)
+    lr = state.last_record
+    due = np.flatnonzero((lr >= 0) & (lr <= t - ttl)).astype(np.int64)
+    if due.size:
+        state.view[due] = 0
+        state.last_record[due] = -1
+    return due
+
+
+def rate_firms(state: State, firms: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Apply new firm records, repair clean firms, re-rate; return firms newly worse."""
+    p = state.params.scoring
+    t = int(state.step)
+    touched = firms
+    if firms.size:
+        uniq, counts = np.unique(firms, return_counts=True)
+        state.firm_records[uniq] = np.minimum(
+            state.firm_records[uniq].astype(np.int64) + counts, 255
+        ).astype(np.uint8)
+        state.firm_last_record[uniq] = t
+        touched = uniq
+    lr = state.firm_last_record
+    clean = np.flatnonzero((lr >= 0) & (lr <= t - int(p.record_ttl)))
+    if clean.size:
+        state.firm_records[clean] = 0
+        state.firm_last_record[clean] = -1
+        touched = np.union1d(touched, clean)
+    if touched.size == 0:
+        return touched
+    score = float(p.firm_base) - float(p.firm_deduction) * state.firm_records[touched]
+    bands = np.array(p.firm_bands, dtype=np.float64)  # A, B, C lower bounds (falling)
+    rating = (score < bands[0]).astype(np.int8) + (score < bands[1]) + (score < bands[2])
+    old = state.firm_rating[touched]
+    state.firm_rating[touched] = rating
+    return touched[rating > old]
