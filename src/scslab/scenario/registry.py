@@ -27,6 +27,14 @@ MODELS: dict[str, ModelEntry] = {
         "scslab.scenario.params.epstein:EpsteinParams",
         "Epstein (2002) civil violence: citizens, cops, legitimacy, jail",
     ),
+    "regime": ModelEntry(
+        "regime",
+        "scslab.regime.model:RegimeModel",
+        "scslab.scenario.params.regime:RegimeParams",
+        "A synthetic society under a social credit regime: surveillance, scores, lists, "
+        "joint punishment, discourse control, preemption, reach abroad",
+        baseline="scslab.scenario.params.regime:counterfactual",
+    ),
 }
 
 
