@@ -35,6 +35,24 @@ MODELS: dict[str, ModelEntry] = {
         "joint punishment, discourse control, preemption, reach abroad",
         baseline="scslab.scenario.params.regime:counterfactual",
     ),
+    "axelrod": ModelEntry(
+        "axelrod",
+        "scslab.models.axelrod:AxelrodNorms",
+        "scslab.scenario.params.axelrod:AxelrodParams",
+        "Axelrod (1986) norms and metanorms games, many populations at once",
+    ),
+    "granovetter": ModelEntry(
+        "granovetter",
+        "scslab.models.granovetter:GranovetterThresholds",
+        "scslab.scenario.params.granovetter:GranovetterParams",
+        "Granovetter (1978) threshold cascades, optionally with friends weighted more",
+    ),
+    "kuran": ModelEntry(
+        "kuran",
+        "scslab.models.kuran:KuranFalsification",
+        "scslab.scenario.params.kuran:KuranParams",
+        "Kuran preference falsification: hidden thresholds, sudden cascades",
+    ),
 }
 
 
