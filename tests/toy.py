@@ -12,6 +12,7 @@ class ToyParams(StrictModel):
     n: int = Field(100, ge=1, le=10**9, description="walkers")
     drift: float = Field(0.0, ge=-1, le=1, description="mean step")
     bytes_per_agent: int = Field(16, ge=0, description="declared memory per walker")
+    fail_at_step: int | None = Field(None, ge=0, description="raise at this step (tests)")
 
 
 class ToyModel:
@@ -20,6 +21,8 @@ class ToyModel:
         return State(params=p, x=rng["init"].normal(size=p.n), total=0.0)
 
     def step(self, state: State, rng: Streams) -> None:
+        if state.params.fail_at_step is not None and state.step >= state.params.fail_at_step:
+            raise ValueError(f"toy failure at step {state.step}")
         state.x += rng["walk"].normal(state.params.drift, 1.0, size=state.x.size)
         state.total += float(state.x.mean())
 
