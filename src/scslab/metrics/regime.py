@@ -9,7 +9,16 @@ from numpy.typing import NDArray
 
 from scslab.engine import State
 from scslab.population.people import ABROAD, CHILD, PRIVATE
-from scslab.regime.tables import DFAM, EVER, FAMILY, OWN, PREEMPT, RED, SANCTIONED
+from scslab.regime.tables import (
+    DFAM,
+    EVER,
+    FAMILY,
+    ORIG_PREEMPT,
+    ORIG_RED,
+    OWN,
+    RED,
+    SANCTIONED,
+)
 
 
 def ratio(num: float, den: float, empty: float) -> float:
@@ -47,8 +56,6 @@ def falsification_gap(private: NDArray[np.bool_], public: NDArray[np.bool_]) -> 
 def measure(state: State, plan: Any) -> dict[str, float]:
     """Every measure of the regime model at the current step."""
     n = state.flags.size
-    t = int(state.step)
-    window = int(state.params.measures.innocence_window)
     home_adults = max(int(state.n_home_adults), 1)
     adults = max(int(state.n_adults), 1)
     out: dict[str, float] = {}
@@ -74,11 +81,14 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     )
 
     # sanctions
+    # "innocent": no true unlawful act in the window before the listing (rows keep it)
     sanctioned = (state.sanc & SANCTIONED) != 0
     n_sanc = int(np.count_nonzero(sanctioned))
-    innocent = state.last_unlawful < t - window
+    live = state.ls_origin != ORIG_RED
+    guilty = np.zeros(n, dtype=bool)
+    guilty[state.ls_person[live & ~state.ls_innocent]] = True
     out["sanctioned_share"] = n_sanc / n
-    out["sanctioned_innocent_share"] = ratio(np.count_nonzero(sanctioned & innocent), n_sanc, 0.0)
+    out["sanctioned_innocent_share"] = ratio(np.count_nonzero(sanctioned & ~guilty), n_sanc, 0.0)
     out["restriction_person_days"] = float(state.c_person_days) / n
     out["family_sanctioned"] = float(np.count_nonzero((state.sanc & (FAMILY | DFAM)) != 0)) / n
     out["amplification"] = ratio(state.c_domains_imposed, state.c_unlawful_recorded, 0.0)
@@ -89,16 +99,17 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     for g, grp in enumerate(state.params.population.groups):
         out[f"sanctioned_share_{grp.name}"] = ratio(counts[g], sizes[g], 0.0)
     out["disparate_impact"] = disparate_impact(counts, sizes)
-    pre = (state.sanc & PREEMPT) != 0
-    n_pre = int(np.count_nonzero(pre))
-    out["preempted"] = n_pre / n
-    out["preempted_innocent_share"] = ratio(np.count_nonzero(pre & innocent), n_pre, 0.0)
+    pre_rows = state.ls_origin == ORIG_PREEMPT
+    pre_people = np.unique(state.ls_person[pre_rows])
+    pre_guilty = np.unique(state.ls_person[pre_rows & ~state.ls_innocent])
+    out["preempted"] = pre_people.size / n
+    out["preempted_innocent_share"] = ratio(pre_people.size - pre_guilty.size, pre_people.size, 0.0)
     own = (state.sanc & OWN) != 0
     out["listed_share_adults"] = float(np.count_nonzero(own)) / adults
     ever = int(np.count_nonzero((state.sanc & EVER) != 0))
     out["ever_listed_share_adults"] = ever / adults
     out["new_listings_per_adult"] = float(state.c_listings) / adults
-    out["blocked_per_listed"] = ratio(state.c_blocked, ever, 0.0)
+    out["blocked_per_listed_year"] = ratio(365.0 * state.c_blocked, state.c_own_days, 0.0)
     out["redlisted_share"] = float(np.count_nonzero((state.sanc & RED) != 0)) / n
     out["cross_context_share"] = ratio(state.c_cross_days, state.c_row_days, 0.0)
     out["disproportion"] = ratio(state.c_cost, state.c_gravity, 0.0)

@@ -234,5 +234,7 @@ _COUNTERS = (
     "c_posts_deleted",
     "c_diaspora_detected",
     "s_firm_viol",
+    "c_own_days",
+    "n_own",
 )
 _STEP_VALUES = ("c_cost", "c_gravity", "s_gain", "s_cost", "s_benefit", "s_penalty")

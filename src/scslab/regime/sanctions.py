@@ -29,6 +29,7 @@ from scslab.regime.tables import (
     ORIG_OWN,
     ORIG_RED,
     ORIGIN_BIT,
+    OWN,
     POPCOUNT,
     SANCTIONED,
     append,
@@ -304,11 +305,13 @@ def apply(state: State, plan: Plan, rng: np.random.Generator) -> None:
         state.red_benefit = float(
             plan.list_benefit[state.ls_list[origin == ORIG_RED].astype(np.int64)].sum()
         )
+        state.n_own = int(np.count_nonzero(state.sanc & OWN))
         state.ls_dirty = False
         del n
     counts = state.restr_counts
     restricted = int(counts.sum() - counts[0])
     state.c_person_days += restricted
+    state.c_own_days += state.n_own
     state.s_cost = float(counts @ plan.mask_cost)
     state.s_benefit = state.red_benefit
     if restricted == 0:

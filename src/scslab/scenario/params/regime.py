@@ -150,7 +150,7 @@ class ActParams(StrictModel):
 
 def _default_acts() -> list[ActParams]:
     return [
-        ActParams(name="debt_default", kind="economic", rate=2.5e-5, gain=2.0, gravity=30.0,
+        ActParams(name="debt_default", kind="economic", rate=1.8e-5, gain=2.0, gravity=30.0,
                   domain="finance"),
         ActParams(name="fraud", kind="economic", rate=3e-6, gain=5.0, gravity=100.0,
                   domain="finance"),
