@@ -38,8 +38,9 @@ def test_uniform_crowd_all_riot():
 def test_perturbed_crowd_stops_at_one():
     thresholds = list(range(100))
     thresholds[1] = 2
-    m = _run({"thresholds": thresholds}).metrics
-    assert m["rioters"][-1] == 1 and m["equilibrium"][-1] == 1
+    r = scslab.run("granovetter-uniform", overrides={"params.thresholds": thresholds})
+    assert r.scenario.params.distribution == "explicit"
+    assert r.metrics["rioters"][-1] == 1 and r.metrics["equilibrium"][-1] == 1
 
 
 def test_rioters_never_fall_and_end_at_the_equilibrium():
