@@ -33,6 +33,17 @@ def test_speaks_is_the_regime_rule_over_arrays():
     np.testing.assert_array_equal(got, w_e * d + w_r * s - risk >= theta)
 
 
+def test_speaks_computes_float32_in_float32():
+    # the regime model holds 10^7 people in float32: no float64 temporaries, same rounding
+    rng = np.random.default_rng(4)
+    n = 10_000
+    d, s = rng.random(n, dtype=np.float32), rng.random(n, dtype=np.float32)
+    theta = rng.random(n, dtype=np.float32)
+    risk = (rng.random(n, dtype=np.float32) * 0.3).astype(np.float32)
+    want = np.float32(0.7) * d + np.float32(0.4) * s - risk >= theta
+    np.testing.assert_array_equal(speaks(d, s, theta, 0.7, 0.4, risk=risk), want)
+
+
 @settings(max_examples=100, deadline=None)
 @given(
     d=st.floats(0, 1),

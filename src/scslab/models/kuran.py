@@ -44,19 +44,24 @@ from scslab.engine import State, Streams
 PRIVATE_CUTOFF = 0.5
 
 
+Weight = float | NDArray[np.floating[Any]]
+
+
 def speaks(
     private: ArrayLike,
     seen_share: ArrayLike,
     threshold: ArrayLike,
-    w_expressive: ArrayLike,
-    w_reputational: ArrayLike,
-    risk: ArrayLike = 0.0,
+    w_expressive: Weight,
+    w_reputational: Weight,
+    risk: Weight = 0.0,
 ) -> NDArray[np.bool_]:
     """Who voices opposition in public: Kuran's rule, shared with the regime model.
 
     Person i speaks when ``w_e·d_i + w_r·ŝ_i - risk_i >= θ_i``. Ties have
     probability zero for continuous thresholds; they count as speaking, so that a
     revolutionary threshold of exactly the seen share switches, as in Kuran.
+    The arithmetic keeps the arrays' dtype: float32 arrays with Python-float
+    weights are computed in float32 (NumPy's promotion rules, NEP 50).
 
     Parameters
     ----------
@@ -66,9 +71,9 @@ def speaks(
         Share of public opposition that i sees, ŝ_i in [0, 1].
     threshold : array_like of shape (n,)
         Expression threshold θ_i.
-    w_expressive, w_reputational : float or array_like of shape (n,)
+    w_expressive, w_reputational : float or ndarray of shape (n,)
         Weights of expressive utility (on d_i) and reputational utility (on ŝ_i).
-    risk : float or array_like of shape (n,), default 0
+    risk : float or ndarray of shape (n,), default 0
         Expected cost of speaking: in the regime model ``r_i·p̂_i·(Ĉ + F_i)``;
         here the scenario's ``sanction``.
 
@@ -82,10 +87,13 @@ def speaks(
     [False, True]
     >>> speaks([0.8], [0.5], [0.6], 0.5, 1.0, risk=0.5).tolist()
     [False]
+    >>> d = np.array([0.9, 0.1], np.float32)
+    >>> speaks(d, np.zeros(2, np.float32), np.full(2, 0.5, np.float32), 1.0, 1.0).tolist()
+    [True, False]
     """
-    d = np.asarray(private, dtype=np.float64)
-    s = np.asarray(seen_share, dtype=np.float64)
-    value = np.asarray(w_expressive) * d + np.asarray(w_reputational) * s - np.asarray(risk)
+    value = w_expressive * np.asarray(private) + w_reputational * np.asarray(seen_share)
+    if not (isinstance(risk, float | int) and risk == 0):
+        value = value - risk
     return np.asarray(value >= np.asarray(threshold), dtype=bool)
 
 
