@@ -91,7 +91,7 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     out["sanctioned_innocent_share"] = ratio(np.count_nonzero(sanctioned & ~guilty), n_sanc, 0.0)
     out["restriction_person_days"] = float(state.c_person_days) / n
     out["family_sanctioned"] = float(np.count_nonzero((state.sanc & (FAMILY | DFAM)) != 0)) / n
-    out["amplification"] = ratio(state.c_domains_imposed, state.c_unlawful_recorded, 0.0)
+    out["amplification"] = ratio(state.c_domains_imposed, state.c_trigger_recorded, 0.0)
     out["state_precision"] = ratio(state.c_records_correct, state.c_records, 1.0)
     out["state_recall"] = ratio(state.c_unlawful_recorded, state.c_unlawful_acts, 1.0)
     sizes = np.bincount(state.group, minlength=len(state.params.population.groups))

@@ -155,6 +155,7 @@ class RegimeModel:
         # 6. surveillance
         recorded = surveillance.record_acts(state, plan, rng["surveillance"], persons, kinds)
         state.c_unlawful_recorded += int(recorded[plan.unlawful[kinds]].sum())
+        state.c_trigger_recorded += int(recorded[plan.triggers[kinds]].sum())
         surveillance.false_records(state, plan, rng["surveillance"])
         firm_recs = surveillance.record_firms(state, plan, rng["surveillance"], violators)
         # 7. integration
@@ -218,6 +219,7 @@ class RegimeModel:
 _COUNTERS = (
     "c_unlawful_acts",
     "c_unlawful_recorded",
+    "c_trigger_recorded",
     "c_records",
     "c_records_correct",
     "c_domains_imposed",

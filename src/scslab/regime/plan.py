@@ -48,6 +48,7 @@ class Plan:
     unlawful: NDArray[np.bool_]
     disfavoured: NDArray[np.bool_]
     act_domain_bit: NDArray[np.uint8]  # 0 when the act names no domain
+    triggers: NDArray[np.bool_]  # unlawful kinds whose record can lead to a blacklisting
     # perception
     a: float
     p_star: float
@@ -172,6 +173,14 @@ def make_plan(p: Any) -> Plan:
         deduction[names.index(nm)] = pts
     band_min = np.array([b.min_score for b in p.scoring.bands], dtype=np.float64)[::-1].copy()
 
+    triggers = np.zeros(k, dtype=bool)
+    for li in range(n_l):
+        if black[li]:
+            triggers |= entry_acts[li]
+            if entry_grade[li] >= 0:
+                triggers |= deduction > 0
+    triggers &= np.array([x.unlawful for x in acts], dtype=bool)
+
     # the true expected cost of a record of each kind (what a fully informed person fears)
     cost = np.zeros(k, dtype=np.float64)
     if p.sanctions.enabled and p.integration.enabled:
@@ -229,6 +238,7 @@ def make_plan(p: Any) -> Plan:
         act_domain_bit=np.array(
             [(1 << domains.index(x.domain)) if x.domain else 0 for x in acts], dtype=np.uint8
         ),
+        triggers=triggers,
         a=a,
         p_star=float(p.ambiguity.prior_detection),
         c_star=float(p.ambiguity.prior_cost),

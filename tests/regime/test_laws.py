@@ -1,0 +1,355 @@
+"""The laws the regime model must obey (REGIME-MODEL.md and the issue), each with fixed seeds.
+
+Where a law holds path by path under common random numbers (the behaviour stream
+draws the same candidates whatever the regime does) it is checked exactly;
+otherwise it is checked on means over seeds with a margin of several standard errors.
+"""
+
+import numpy as np
+import pytest
+
+import scslab
+from conftest import scenario
+from scslab.engine import Streams, seed_material, seed_sequence
+from scslab.scenario import kernel, load_scenario
+
+SOURCES_NO_FALSE = [
+    {
+        "name": "courts",
+        "sees": ["debt_default", "fraud"],
+        "coverage": 1.0,
+        "detection_prob": 0.9,
+        "false_record_rate": 0.0,
+        "latency": 30,
+    },
+    {
+        "name": "banks",
+        "sees": ["debt_default", "fraud"],
+        "coverage": 0.7,
+        "detection_prob": 0.5,
+        "false_record_rate": 0.0,
+        "latency": 1,
+    },
+    {
+        "name": "gov",
+        "sees": ["admin_violation", "petition"],
+        "coverage": 1.0,
+        "detection_prob": 0.5,
+        "false_record_rate": 0.0,
+        "latency": 7,
+    },
+    {
+        "name": "cameras",
+        "sees": ["traffic_violation"],
+        "coverage": 0.4,
+        "detection_prob": 0.3,
+        "false_record_rate": 0.0,
+        "latency": 0,
+    },
+    {
+        "name": "speech",
+        "sees": ["dissent"],
+        "coverage": 0.8,
+        "detection_prob": 0.05,
+        "false_record_rate": 0.0,
+        "latency": 0,
+    },
+]
+# rates raised so that listings happen in a small society
+BUSY_ACTS = {
+    "acts": [
+        {
+            "name": "debt_default",
+            "kind": "economic",
+            "rate": 5e-4,
+            "gain": 2,
+            "gravity": 30,
+            "domain": "finance",
+        },
+        {
+            "name": "fraud",
+            "kind": "economic",
+            "rate": 1e-4,
+            "gain": 5,
+            "gravity": 100,
+            "domain": "finance",
+        },
+        {
+            "name": "admin_violation",
+            "kind": "administrative",
+            "rate": 2e-3,
+            "gain": 0.5,
+            "gravity": 2,
+            "domain": "licences",
+        },
+        {
+            "name": "traffic_violation",
+            "kind": "civic",
+            "rate": 5e-3,
+            "gain": 0.2,
+            "gravity": 0.5,
+            "domain": "travel",
+        },
+        {"name": "petition", "kind": "disfavoured", "unlawful": False, "rate": 5e-3, "gain": 1},
+        {"name": "dissent", "kind": "speech", "unlawful": False, "rate": 0, "gain": 0},
+    ]
+}
+
+
+def run(params, **kw):
+    return scslab.run(scenario({**BUSY_ACTS, **params}, **kw))
+
+
+def final_state(params, **kw):
+    r = run(params, **kw)
+    return r, r.state
+
+
+def test_no_coverage_means_nobody_sanctioned():
+    zero = [{**s, "coverage": 0.0} for s in SOURCES_NO_FALSE]
+    r, st = final_state(
+        {
+            "surveillance": {
+                "sources": zero,
+                "firm_detection_prob": 0.0,
+                "firm_false_record_rate": 0.0,
+            },
+            "abroad": {"platform_use": 0.0, "association_share": 0.0},
+        },
+        on="all",
+        steps=120,
+        size=8000,
+    )
+    assert st.c_records == 0
+    assert r.metrics["sanctioned_share"].max() == 0
+    assert r.metrics["preempted"].max() == 0
+    assert (st.ls_origin == 4).all()  # only redlist rows (good deeds), no sanction
+
+
+def test_no_false_records_perfect_linkage_no_spill_no_preemption_no_innocent_sanctioned():
+    domains = [
+        {"name": d, "cost": 0.05}
+        for d in ("travel", "finance", "employment", "schooling", "licences", "shaming")
+    ]
+    lists = [
+        {
+            "name": "court_blacklist",
+            "entry_acts": ["debt_default", "fraud"],
+            "duration": 365,
+            "fulfilment_rate": 0.002,
+            "appeal_rate": 0.01,
+        },
+        {"name": "low_grade", "entry_grade": "C", "duration": 180},
+        {"name": "redlist", "kind": "red", "entry_grade": "AA", "benefit": 0.05},
+    ]
+    memoranda = [
+        {
+            "name": "m1",
+            "list": "court_blacklist",
+            "domains": ["travel", "finance", "schooling", "shaming"],
+        },
+        {"name": "m2", "list": "low_grade", "domains": ["employment"]},
+    ]
+    on = ("surveillance", "integration", "scoring", "sanctions", "discourse", "ambiguity")
+    r, st = final_state(
+        {
+            "surveillance": {"sources": SOURCES_NO_FALSE, "firm_false_record_rate": 0.0},
+            "integration": {"linkage_accuracy": 1.0},
+            "sanctions": {"lists": lists, "memoranda": memoranda, "domains": domains},
+        },
+        on=on,
+        steps=200,
+        size=10000,
+    )
+    assert st.c_listings > 20  # the law is not vacuous
+    assert r.metrics["sanctioned_innocent_share"].max() == 0
+    assert r.metrics["state_precision"].min() == 1.0  # and f = 0, linkage 1 => precision 1
+    assert r.metrics["family_sanctioned"].max() == 0
+
+
+def test_false_records_alone_sanction_only_innocents():
+    r, st = final_state(
+        {
+            "behaviour": {"enabled": False},
+            "surveillance": {
+                "sources": [{**s, "false_record_rate": 1e-4} for s in SOURCES_NO_FALSE]
+            },
+        },
+        on=("surveillance", "integration", "sanctions"),
+        steps=100,
+        size=8000,
+    )
+    assert st.c_listings > 0
+    sanctioned = r.metrics.filter(r.metrics["sanctioned_share"] > 0)
+    assert (sanctioned["sanctioned_innocent_share"] == 1.0).all()
+    assert r.metrics["state_precision"][-1] == 0.0
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_more_ambiguity_fewer_lawful_disfavoured_acts_path_by_path(seed):
+    counts = []
+    for a in (0.0, 0.25, 0.5, 1.0):
+        _, st = final_state(
+            {"ambiguity": {"level": a}},
+            on=("surveillance", "ambiguity"),
+            steps=100,
+            size=8000,
+            seed=seed,
+        )
+        counts.append(int(st.c_acts[4]))  # petition
+    assert counts == sorted(counts, reverse=True), counts
+    assert counts[-1] < counts[0]
+
+
+def test_more_ambiguity_fewer_lawful_acts_in_the_full_regime():
+    low, high = [], []
+    for seed in (1, 2, 3):
+        for a, out in ((0.0, low), (0.8, high)):
+            _, st = final_state(
+                {"ambiguity": {"level": a}}, on="all", steps=100, size=8000, seed=seed
+            )
+            out.append(int(st.c_acts[4]))
+    assert sum(high) < sum(low)
+
+
+def test_no_ambiguity_leaves_lawful_acts_exactly_as_in_the_baseline():
+    on = ("surveillance", "integration", "scoring", "sanctions", "discourse", "abroad")
+    _, st = final_state({}, on=on, steps=100, size=8000)
+    _, base = final_state({}, steps=100, size=8000)
+    assert st.c_listings > 0
+    assert st.c_acts[4] == base.c_acts[4]
+
+
+def test_harsher_speech_penalties_less_public_dissent_same_private():
+    public, private = [], []
+    for penalty in (0.0, 2.0, 20.0):
+        r = run(
+            {"discourse": {"penalty": penalty, "propaganda": 0.0, "deletion_prob": 0.0}},
+            on=("discourse",),
+            steps=60,
+            size=8000,
+        )
+        public.append(r.metrics["dissent_public"][10:].mean())
+        private.append(r.metrics["dissent_private"].to_list())
+    assert public[0] > public[1] > public[2]
+    assert private[0] == private[1] == private[2]
+
+
+def test_propaganda_lowers_public_dissent_never_private():
+    public, private = [], []
+    for prop in (0.0, 0.5, 0.9):
+        r = run(
+            {"discourse": {"penalty": 0.0, "propaganda": prop, "deletion_prob": 0.0}},
+            on=("discourse",),
+            steps=60,
+            size=8000,
+        )
+        public.append(r.metrics["dissent_public"][10:].mean())
+        private.append(r.metrics["dissent_private"].to_list())
+    assert public[0] > public[1] > public[2]
+    assert private[0] == private[1] == private[2]
+
+
+def test_more_memoranda_higher_amplification():
+    amp = []
+    for domains in (
+        ["travel"],
+        ["travel", "finance"],
+        ["travel", "finance", "employment", "licences"],
+    ):
+        memoranda = [
+            {"name": f"m{i}", "list": "court_blacklist", "domains": [d]}
+            for i, d in enumerate(domains)
+        ]
+        vals = []
+        for seed in (1, 2):
+            r = run(
+                {
+                    "sanctions": {
+                        "lists": [
+                            {"name": "court_blacklist", "entry_acts": ["debt_default", "fraud"]}
+                        ],
+                        "memoranda": memoranda,
+                    }
+                },
+                on=("surveillance", "integration", "sanctions"),
+                steps=120,
+                size=8000,
+                seed=seed,
+            )
+            vals.append(r.metrics["amplification"][-1])
+        amp.append(np.mean(vals))
+    assert amp[0] < amp[1] < amp[2], amp
+
+
+def test_conservation_every_person_counted_once_in_every_partition():
+    scn = load_scenario(scenario({**BUSY_ACTS}, on="all", steps=50, size=6000))
+    model = kernel("regime")
+    streams = Streams(seed_sequence(seed_material(9)))
+    st = model.init(scn, streams)
+    n = st.flags.size
+    n_groups = len(scn.params.population.groups)
+    n_grades = len(scn.params.scoring.bands)
+    for _ in range(50):
+        model.step(st, streams)
+        st.step += 1
+        assert np.bincount(st.grade, minlength=n_grades).sum() == n
+        assert st.grade.min() >= 0 and st.grade.max() < n_grades
+        assert np.bincount(st.group, minlength=n_groups).sum() == n
+        assert st.hh_start[-1] == n and np.all(np.diff(st.hh_start) >= 1)
+        assert np.bincount(st.firm_rating, minlength=4).sum() == st.firm_rep.size
+        m = model.metrics(st)
+        grades = sum(m[f"grade_{b.name}"] for b in scn.params.scoring.bands)
+        assert grades == pytest.approx(1.0, abs=1e-12)
+        sizes = np.bincount(st.group, minlength=n_groups)
+        by_group = sum(
+            m[f"sanctioned_share_{g.name}"] * sizes[i]
+            for i, g in enumerate(scn.params.population.groups)
+        )
+        assert by_group == pytest.approx(m["sanctioned_share"] * n)
+
+
+def test_incremental_network_counts_equal_a_recount():
+    """What people see (sanctioned and speaking neighbours) is updated incrementally."""
+    scn = load_scenario(scenario({**BUSY_ACTS}, on="all", steps=40, size=6000))
+    model = kernel("regime")
+    streams = Streams(seed_sequence(seed_material(4)))
+    st = model.init(scn, streams)
+    import scipy.sparse as sp
+
+    n = st.flags.size
+    adj = sp.csr_matrix((np.ones(st.net_indices.size), st.net_indices, st.net_indptr), shape=(n, n))
+    for _ in range(40):
+        model.step(st, streams)
+        st.step += 1
+        sanctioned = ((st.sanc & 23) != 0).astype(float)  # OWN|FAMILY|PREEMPT|DFAM
+        np.testing.assert_array_equal(adj @ sanctioned, st.sanc_n)
+        np.testing.assert_array_equal(adj @ st.visible.astype(float), st.seen_n)
+    assert st.sanc_n.max() > 0 and st.seen_n.max() > 0
+
+
+def test_every_mechanism_off_is_exactly_the_baseline_even_with_other_settings():
+    a = run(
+        {
+            "discourse": {"penalty": 99.0},
+            "ambiguity": {"level": 1.0},
+            "surveillance": {"sources": SOURCES_NO_FALSE[:1]},
+        },
+        steps=60,
+        size=5000,
+    )
+    b = run({}, steps=60, size=5000)
+    assert a.metrics.equals(b.metrics)
+
+
+def test_diaspora_weighs_family_pressure():
+    speak = []
+    for pressure in (0.0, 1.0):
+        r = run(
+            {"abroad": {"family_pressure": pressure}, "population": {"diaspora_share": 0.1}},
+            on=("discourse", "abroad", "integration"),
+            steps=60,
+            size=8000,
+        )
+        speak.append(r.metrics["diaspora_dissent_public"][10:].mean())
+    assert speak[1] < speak[0]
