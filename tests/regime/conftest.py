@@ -45,3 +45,26 @@ def run_regime() -> Callable[..., scslab.api.RunResult]:
         return scslab.run(scenario(params, **kw))
 
     return _run
+
+
+def make_state(
+    params: dict[str, Any] | None = None,
+    *,
+    on: tuple[str, ...] | str = (),
+    size: int = 5000,
+    seed: int = 1,
+) -> tuple[Any, Any, Any]:
+    """(model, state, streams) right after init."""
+    from scslab.engine import Streams, seed_material, seed_sequence
+    from scslab.scenario import kernel, load_scenario
+
+    scn = load_scenario(scenario(params, on=on, size=size, seed=seed))
+    model = kernel("regime")
+    streams = Streams(seed_sequence(seed_material(seed)))
+    return model, model.init(scn, streams), streams
+
+
+def advance(model: Any, state: Any, streams: Any, steps: int) -> None:
+    for _ in range(steps):
+        model.step(state, streams)
+        state.step += 1
