@@ -260,7 +260,16 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------- main
-COMMANDS: list[Callable[[Any], None]] = [_add_run, _add_presets, _add_schema]
+from scslab.experiments.cli import add_query, add_sensitivity, add_sweep  # noqa: E402
+
+COMMANDS: list[Callable[[Any], None]] = [
+    _add_run,
+    _add_presets,
+    _add_schema,
+    add_sweep,
+    add_sensitivity,
+    add_query,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
