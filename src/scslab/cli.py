@@ -112,6 +112,11 @@ def _add_run(sub: Any) -> None:
         metavar="DIR",
         help="continue the interrupted run in DIR from its last checkpoint",
     )
+    p.add_argument(
+        "--report",
+        action="store_true",
+        help="write DIR/report.html and DIR/figures/ at the end (see `scslab report`)",
+    )
     p.set_defaults(handler=_cmd_run)
 
 
@@ -195,6 +200,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     remove_checkpoint(out)
     if not args.quiet:
         _print_run_summary(result, paths)
+    if getattr(args, "report", False):
+        from scslab.report import build_report
+
+        print(f"report: {build_report(out)}")
     return 0
 
 
@@ -261,6 +270,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- main
 from scslab.experiments.cli import add_query, add_sensitivity, add_sweep  # noqa: E402
+from scslab.report.cli import add_report  # noqa: E402
 
 COMMANDS: list[Callable[[Any], None]] = [
     _add_run,
@@ -269,6 +279,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     add_sweep,
     add_sensitivity,
     add_query,
+    add_report,
 ]
 
 

@@ -1,0 +1,686 @@
+"""Figures and text for one run folder (with or without ``baseline/``).
+
+Each figure is drawn when the metric columns it needs are present, so the
+report works for every model: a figure is a function ``RunData -> Figure or
+None`` in `RUN_FIGURES`, tried in order. Group measures are found by prefix.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from scslab.report import plot
+from scslab.report.plot import WITH, WITHOUT, Figure
+from scslab.report.words import (
+    compare,
+    fmt,
+    fmt_diff,
+    is_share,
+    join,
+    label,
+    number,
+    sentence,
+    short_label,
+    trend,
+)
+
+#: The measures that say most about the system, in order; a run shows those it has.
+HEADLINE = [
+    "sanctioned_share",
+    "sanctioned_innocent_share",
+    "dissent_public",
+    "falsification_gap",
+    "restriction_person_days",
+    "welfare",
+    "preempted",
+    "disfavoured_rate",
+    "firm_compliance",
+    "diaspora_dissent_public",
+    "public_opposition",
+    "private_opposition",
+]
+#: At most this many panels in a small-multiples figure.
+MAX_PANELS = 12
+#: Prefix of the per-group sanctioned shares (``sanctioned_share_<group>``).
+GROUP_PREFIX = "sanctioned_share_"
+#: Prefixes of per-domain restriction measures, when the scenario names no domains.
+DOMAIN_PREFIXES = ("restricted_", "restriction_share_", "restriction_days_", "domain_")
+
+
+@dataclass
+class RunData:
+    """A run folder read back: metrics, manifest and, if present, the baseline."""
+
+    path: Path
+    metrics: pl.DataFrame
+    manifest: dict[str, Any]
+    baseline: pl.DataFrame | None = None
+    baseline_manifest: dict[str, Any] | None = None
+    used: set[str] = field(default_factory=set)
+
+    @property
+    def model(self) -> str:
+        return str(self.manifest.get("model") or self.scenario.get("model", "?"))
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        scn = self.manifest.get("scenario")
+        return scn if isinstance(scn, dict) else {}
+
+    @property
+    def params(self) -> dict[str, Any]:
+        p = self.scenario.get("params")
+        return p if isinstance(p, dict) else {}
+
+    @property
+    def columns(self) -> list[str]:
+        return [c for c in self.metrics.columns if c != "step"]
+
+    def has(self, *names: str) -> bool:
+        return all(n in self.metrics.columns for n in names)
+
+    def steps(self) -> np.ndarray:
+        return self.metrics["step"].to_numpy()
+
+    def series(self, name: str) -> np.ndarray:
+        return self.metrics[name].to_numpy().astype(float)
+
+    def base(self, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+        if self.baseline is None or name not in self.baseline.columns:
+            return None
+        return self.baseline["step"].to_numpy(), self.baseline[name].to_numpy().astype(float)
+
+    def final(self, name: str) -> float:
+        s = self.series(name)
+        return float(s[-1]) if s.size else math.nan
+
+    def base_final(self, name: str) -> float | None:
+        b = self.base(name)
+        return float(b[1][-1]) if b is not None and b[1].size else None
+
+    @property
+    def last_step(self) -> int:
+        s = self.steps()
+        return int(s[-1]) if s.size else 0
+
+    def prefixed(self, prefix: str, exclude: Sequence[str] = ()) -> list[str]:
+        return [c for c in self.columns if c.startswith(prefix) and c not in exclude]
+
+
+def read_run_folder(path: Path) -> RunData:
+    """Read ``path/metrics.parquet``, ``path/run.json`` and ``path/baseline/`` if there."""
+    from scslab.results import read_run
+
+    metrics, manifest = read_run(path)
+    data = RunData(path=path, metrics=metrics, manifest=manifest)
+    base_dir = path / "baseline"
+    if (base_dir / "run.json").is_file():
+        data.baseline, data.baseline_manifest = read_run(base_dir)
+    return data
+
+
+# --------------------------------------------------------------------------- helpers
+def _line(ax: Any, data: RunData, name: str, *, color: str = WITH, lab: str | None = None) -> None:
+    ax.plot(data.steps(), data.series(name), color=color, lw=1.4, label=lab)
+
+
+def _base_line(ax: Any, data: RunData, name: str, *, lab: str | None = None) -> bool:
+    b = data.base(name)
+    if b is None:
+        return False
+    ax.plot(b[0], b[1], color=WITHOUT, lw=1.2, ls="--", label=lab)
+    return True
+
+
+def _share_axis(ax: Any, name: str) -> None:
+    if is_share(name):
+        plot.percent_axis(ax)
+
+
+def _with_without_legend(fig: Any, data: RunData) -> None:
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=WITH, lw=1.4)]
+    labels = ["with the system" if data.baseline is not None else data.scenario.get("name", "run")]
+    if data.baseline is not None:
+        handles.append(Line2D([], [], color=WITHOUT, lw=1.2, ls="--"))
+        labels.append("without (baseline, same random numbers)")
+    plot.legend_below(fig, handles, labels)
+
+
+def _small_multiples(data: RunData, names: Sequence[str]) -> Any:
+    fig, axes = plot.new_figure(len(names))
+    for ax, name in zip(axes, names, strict=True):
+        _line(ax, data, name)
+        _base_line(ax, data, name)
+        plot.title(ax, short_label(name))
+        _share_axis(ax, name)
+        ax.set_xlabel("step")
+    _with_without_legend(fig, data)
+    return fig
+
+
+def _describe_final(data: RunData, name: str) -> str:
+    s = data.series(name)
+    final, base = data.final(name), data.base_final(name)
+    if s.size == 0:
+        return f"{label(name)}: no value"
+    first = float(s[0])
+    if float(np.nanmax(s)) == float(np.nanmin(s)) and (base is None or base == final):
+        return f"{label(name)} stays at {fmt(name, final)}"
+    text = f"{label(name)} ends at {compare(name, final, base)}"
+    if s.size > 2:
+        peak = float(np.nanmax(s))
+        at = int(np.nanargmax(s))
+        if 0 < at < s.size - 1 and (peak - max(final, first)) > 0.1 * max(abs(peak), 1e-12):
+            text += f", after a peak of {fmt(name, peak)} at step {int(data.steps()[at])}"
+        elif first != final and base is None:
+            text += f" ({'up' if final > first else 'down'} from {fmt(name, first)} at the start)"
+    return text
+
+
+# --------------------------------------------------------------------------- figures
+def headline(data: RunData) -> Figure | None:
+    names = [n for n in HEADLINE if data.has(n)]
+    generic = not names
+    if generic:
+        names = data.columns[:MAX_PANELS]
+    if not names:
+        return None
+    data.used.update(names)
+    fig = _small_multiples(data, names)
+    where = "with and without the system" if data.baseline is not None else "over the run"
+    parts = [sentence(_describe_final(data, n)) for n in names[:6]]
+    text = f"Over {data.last_step} steps: " + " ".join(parts)
+    title = "Headline measures " + (
+        "over time, with and without the system" if data.baseline is not None else "over time"
+    )
+    if generic:
+        title = "Measures over time" + (
+            ", with and without the system" if data.baseline is not None else ""
+        )
+    return Figure(
+        "headline", title, text, plot.to_png(fig), alt=f"{', '.join(names)} over time {where}"
+    )
+
+
+def epstein_classic(data: RunData) -> Figure | None:
+    if not data.has("active", "jailed"):
+        return None
+    data.used.update({"active", "jailed"})
+    steps = data.steps()
+    active, jailed = data.series("active"), data.series("jailed")
+    fig, (ax,) = plot.new_figure(1, row_height=3.2)
+    ax.plot(steps, active, color=WITH, lw=1.3, label="active")
+    ax.plot(steps, jailed, color="#2166ac", lw=1.3, label="jailed")
+    if data.has("legitimacy") and float(np.ptp(data.series("legitimacy"))) > 0:
+        ax2 = ax.twinx()
+        ax2.plot(steps, data.series("legitimacy"), color="#999999", lw=1.0, ls=":")
+        ax2.set_ylabel("legitimacy (dotted)", color="#777777")
+        ax2.set_ylim(0, 1)
+        ax2.grid(False)
+    ax.set_xlabel("step")
+    ax.set_ylabel("citizens")
+    ax.set_title("Epstein (2002): active and jailed citizens over time")
+    ax.legend(loc="upper left")
+    # Outbursts: spells with more than 50 actives (Epstein's Run 2 reading).
+    threshold = 50.0
+    above = active > threshold
+    starts = np.flatnonzero(above & ~np.concatenate([[False], above[:-1]]))
+    peak = float(active.max()) if active.size else 0.0
+    peak_at = int(steps[int(active.argmax())]) if active.size else 0
+    text = (
+        f"Active citizens peak at {number(peak)} at step {peak_at}; "
+        f"{number(data.final('jailed'))} are in jail at the end. "
+    )
+    if starts.size:
+        text += f"There {'is' if starts.size == 1 else 'are'} {starts.size} outburst" + (
+            "s" if starts.size != 1 else ""
+        )
+        text += " (spells with more than 50 actives)"
+        if starts.size > 1:
+            text += f", on average {number(float(np.diff(steps[starts]).mean()))} steps apart"
+        text += "."
+    else:
+        text += "No outburst (more than 50 actives at once) occurs."
+    return Figure(
+        "epstein",
+        "Epstein: actives and jailed over time",
+        text,
+        plot.to_png(fig),
+        alt="active and jailed citizens over time",
+    )
+
+
+def axelrod_classic(data: RunData) -> Figure | None:
+    if not data.has("mean_boldness", "mean_vengefulness"):
+        return None
+    names = ["mean_boldness", "mean_vengefulness", "established", "collapsed"]
+    data.used.update(n for n in names if data.has(n))
+    b, v = data.series("mean_boldness"), data.series("mean_vengefulness")
+    fig, axes = plot.new_figure(2, row_height=3.4)
+    ax = axes[0]
+    ax.axvspan(0, 2 / 7, ymin=5 / 7, ymax=1, color="#1b9e77", alpha=0.15)
+    ax.axvspan(6 / 7, 1, ymin=0, ymax=1 / 7, color=WITH, alpha=0.15)
+    ax.text(0.02, 0.97, "norm established", fontsize=7, va="top", color="#1b7a5a")
+    ax.text(0.98, 0.03, "norm collapsed", fontsize=7, ha="right", color=WITH)
+    ax.plot(b, v, color="#333333", lw=1.0)
+    ax.scatter([b[0]], [v[0]], color="#2166ac", zorder=3, s=25, label="start")
+    ax.scatter([b[-1]], [v[-1]], color=WITH, zorder=3, s=25, label="end")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("boldness")
+    ax.set_ylabel("vengefulness")
+    ax.set_title("Axelrod (1986): boldness vs vengefulness")
+    ax.legend(loc="center right")
+    ax = axes[1]
+    steps = data.steps()
+    ax.plot(steps, b, color=WITH, lw=1.3, label="boldness")
+    ax.plot(steps, v, color="#2166ac", lw=1.3, label="vengefulness")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("generation")
+    ax.set_title("means over generations")
+    ax.legend(loc="best")
+    text = (
+        f"Mean boldness moves from {number(float(b[0]))} to {number(float(b[-1]))} and mean "
+        f"vengefulness from {number(float(v[0]))} to {number(float(v[-1]))} over "
+        f"{data.last_step} generations."
+    )
+    if data.has("established", "collapsed"):
+        text += (
+            " At the end the norm is established in "
+            f"{fmt('established', data.final('established'))} of populations and has "
+            f"collapsed in {fmt('collapsed', data.final('collapsed'))}"
+            " (Galan and Izquierdo's thresholds)."
+        )
+    metanorms = data.params.get("metanorms")
+    if metanorms is not None:
+        text += f" This is the {'metanorms' if metanorms else 'norms'} game."
+    return Figure(
+        "axelrod",
+        "Axelrod: boldness vs vengefulness",
+        text,
+        plot.to_png(fig),
+        alt="mean boldness against mean vengefulness over generations",
+    )
+
+
+def granovetter_run(data: RunData) -> Figure | None:
+    if not data.has("rioters") or data.model != "granovetter":
+        return None
+    data.used.update(n for n in ("rioters", "rioter_share", "equilibrium") if data.has(n))
+    fig, (ax,) = plot.new_figure(1, row_height=3.0)
+    ax.step(data.steps(), data.series("rioters"), where="post", color=WITH, lw=1.4)
+    ax.set_xlabel("step")
+    ax.set_ylabel("rioters")
+    ax.set_title("Granovetter (1978): rioters r(t+1) = F(r(t))")
+    n = data.params.get("n")
+    final = data.final("rioters")
+    text = f"The riot stops at {number(final)} rioters"
+    if isinstance(n, int | float) and n:
+        text += f" of {number(float(n))} people ({100 * final / n:.0f}%)"
+    text += f", reached by step {_settled_at(data.steps(), data.series('rioters'))}."
+    sd = data.params.get("sd")
+    if data.params.get("distribution") == "normal" and sd is not None:
+        text += (
+            f" Thresholds are normal with mean {number(float(data.params.get('mean', 0)))} and "
+            f"sd {number(float(sd))}; a sweep over params.sd draws Granovetter's "
+            "equilibrium-vs-sd figure."
+        )
+    return Figure(
+        "granovetter",
+        "Granovetter: rioters over time",
+        text,
+        plot.to_png(fig),
+        alt="rioters over time",
+    )
+
+
+def _settled_at(steps: np.ndarray, values: np.ndarray) -> int:
+    if values.size == 0:
+        return 0
+    changed = np.flatnonzero(values != values[-1])
+    return int(steps[changed[-1] + 1]) if changed.size else int(steps[0])
+
+
+FALSIFICATION_PAIRS = [
+    ("dissent_private", "dissent_public"),
+    ("private_opposition", "public_opposition"),
+]
+
+
+def falsification(data: RunData) -> Figure | None:
+    pair = next((p for p in FALSIFICATION_PAIRS if data.has(*p)), None)
+    if pair is None:
+        return None
+    private, public = pair
+    data.used.update(pair)
+    gap = "falsification_gap" if data.has("falsification_gap") else None
+    if gap:
+        data.used.add(gap)
+    steps = data.steps()
+    p, q = data.series(private), data.series(public)
+    fig, axes = plot.new_figure(2 if data.baseline is not None else 1, row_height=3.0)
+    ax = axes[0]
+    ax.plot(steps, p, color="#7570b3", lw=1.4, label="private (what people think)")
+    ax.plot(steps, q, color=WITH, lw=1.4, label="public (what people say)")
+    ax.fill_between(steps, q, p, color=WITH, alpha=0.12, label="falsification gap")
+    ax.set_title("with the system" if data.baseline is not None else "private vs public")
+    ax.set_xlabel("step")
+    _share_axis(ax, public)
+    ax.legend(loc="best")
+    if data.baseline is not None:
+        bp, bq = data.base(private), data.base(public)
+        ax2 = axes[1]
+        if bp is not None and bq is not None:
+            ax2.plot(bp[0], bp[1], color="#7570b3", lw=1.4, ls="--", label="private")
+            ax2.plot(bq[0], bq[1], color=WITHOUT, lw=1.4, ls="--", label="public")
+            ax2.fill_between(bq[0], bq[1], bp[1], color=WITHOUT, alpha=0.10)
+            ax2.sharey(ax)
+        ax2.set_title("without the system (baseline)")
+        ax2.set_xlabel("step")
+        _share_axis(ax2, public)
+        ax2.legend(loc="best")
+    pf, qf = float(p[-1]), float(q[-1])
+    text = (
+        f"At step {data.last_step}, {fmt(private, pf)} dissent in private but "
+        f"{fmt(public, qf)} in public: a falsification gap of {fmt_diff(public, pf - qf)[1:]}"
+        if pf >= qf
+        else f"At step {data.last_step}, {fmt(private, pf)} dissent in private and "
+        f"{fmt(public, qf)} in public"
+    )
+    text += "."
+    if data.baseline is not None:
+        bpf, bqf = data.base_final(private), data.base_final(public)
+        if bpf is not None and bqf is not None:
+            text += (
+                f" Without the system: {fmt(private, bpf)} in private and {fmt(public, bqf)} "
+                f"in public (a gap of {fmt_diff(public, bpf - bqf).lstrip('+')})."
+            )
+            bp = data.base(private)
+            if bp is not None and bp[1].shape == p.shape and np.allclose(bp[1], p, atol=1e-9):
+                text += (
+                    " Private dissent is the same in both worlds: the system changes what "
+                    "people say, not what they think."
+                )
+            text += f" The system moves public dissent by {fmt_diff(public, qf - bqf)}."
+    return Figure(
+        "falsification",
+        "Public vs private dissent: the falsification gap",
+        text,
+        plot.to_png(fig),
+        alt="private and public dissent over time",
+    )
+
+
+def _group_names(data: RunData) -> list[str]:
+    pop = data.params.get("population")
+    groups = pop.get("groups") if isinstance(pop, dict) else None
+    if isinstance(groups, list):
+        names = [str(g.get("name")) for g in groups if isinstance(g, dict)]
+        cols = [f"{GROUP_PREFIX}{n}" for n in names if data.has(f"{GROUP_PREFIX}{n}")]
+        if cols:
+            return cols
+    return data.prefixed(GROUP_PREFIX)
+
+
+def group_sanctions(data: RunData) -> Figure | None:
+    cols = _group_names(data)
+    if not cols:
+        return None
+    data.used.update(cols)
+    has_di = data.has("disparate_impact")
+    if has_di:
+        data.used.add("disparate_impact")
+    steps = data.steps()
+    fig, axes = plot.new_figure(2, row_height=3.0)
+    ax = axes[0]
+    finals = []
+    for i, col in enumerate(cols):
+        color = plot.PALETTE[i % len(plot.PALETTE)]
+        group = col.removeprefix(GROUP_PREFIX)
+        ax.plot(steps, data.series(col), color=color, lw=1.4, label=group)
+        finals.append((group, data.final(col), color))
+    ax.set_title("sanctioned share by group")
+    ax.set_xlabel("step")
+    plot.percent_axis(ax)
+    ax.legend(loc="best")
+    ax = axes[1]
+    ax.bar([g for g, _, _ in finals], [v for _, v, _ in finals], color=[c for _, _, c in finals])
+    ax.set_title(f"at step {data.last_step}")
+    plot.percent_axis(ax)
+    parts = [f"{g} {fmt('sanctioned_share', v)}" for g, v, _ in finals]
+    text = f"Sanctioned at step {data.last_step}: {join(parts)}."
+    ranked = sorted(finals, key=lambda t: t[1])
+    lo, hi = ranked[0], ranked[-1]
+    if len(finals) > 1 and lo[1] > 0:
+        text += (
+            f" People in the {hi[0]} group are sanctioned at {hi[1] / lo[1]:.2g} times the "
+            f"rate of the {lo[0]} group."
+        )
+    elif len(finals) > 1 and hi[1] > 0:
+        text += f" Only some groups are hit: none of the {lo[0]} group is sanctioned."
+    if has_di:
+        text += f" Disparate impact at the end: {number(data.final('disparate_impact'))}."
+    return Figure(
+        "groups",
+        "Sanctioned share by group",
+        text,
+        plot.to_png(fig),
+        alt="sanctioned share of each group over time",
+    )
+
+
+def _domain_columns(data: RunData) -> list[tuple[str, str]]:
+    sanctions = data.params.get("sanctions")
+    domains = sanctions.get("domains") if isinstance(sanctions, dict) else None
+    out: list[tuple[str, str]] = []
+    if isinstance(domains, list):
+        names = [str(d.get("name")) for d in domains if isinstance(d, dict)]
+        for name in names:
+            for col in data.columns:
+                if col.endswith(f"_{name}") and not col.startswith(GROUP_PREFIX):
+                    if col.removesuffix(f"_{name}") in {"acts"}:
+                        continue
+                    out.append((name, col))
+                    break
+        if out:
+            return out
+    for prefix in DOMAIN_PREFIXES:
+        cols = data.prefixed(prefix)
+        if cols:
+            return [(c.removeprefix(prefix), c) for c in cols]
+    return []
+
+
+def sanctions_domains(data: RunData) -> Figure | None:
+    domains = _domain_columns(data)
+    extra = [
+        n for n in ("family_sanctioned", "restriction_person_days", "amplification") if data.has(n)
+    ]
+    if not domains and not extra:
+        return None
+    data.used.update(c for _, c in domains)
+    data.used.update(extra)
+    n_panels = (1 if domains else 0) + len(extra)
+    fig, axes = plot.new_figure(n_panels, row_height=2.9)
+    i = 0
+    text_parts: list[str] = []
+    if domains:
+        ax = axes[0]
+        finals = []
+        for j, (dom, col) in enumerate(domains):
+            color = plot.PALETTE[j % len(plot.PALETTE)]
+            ax.plot(data.steps(), data.series(col), color=color, lw=1.3, label=dom)
+            finals.append((dom, col, data.final(col)))
+        ax.set_title("restrictions by domain")
+        ax.set_xlabel("step")
+        _share_axis(ax, domains[0][1])
+        ax.legend(loc="best", fontsize=7)
+        i = 1
+        ranked = sorted(finals, key=lambda t: -t[2])
+        hit = [f"{d} ({fmt(c, v)})" for d, c, v in ranked if v > 0]
+        if hit:
+            text_parts.append(f"Restrictions at step {data.last_step} by domain: {join(hit)}")
+        else:
+            text_parts.append("No restriction is in force at the end")
+    for name in extra:
+        ax = axes[i]
+        i += 1
+        _line(ax, data, name)
+        _base_line(ax, data, name)
+        plot.title(ax, short_label(name))
+        ax.set_xlabel("step")
+        _share_axis(ax, name)
+        text_parts.append(
+            f"{label(name)}: {compare(name, data.final(name), data.base_final(name))}"
+        )
+    _with_without_legend(fig, data)
+    text = " ".join(sentence(t) for t in text_parts)
+    return Figure(
+        "sanctions",
+        "Sanctions by domain and through family ties",
+        text,
+        plot.to_png(fig),
+        alt="restrictions by domain, sanctions through family ties",
+    )
+
+
+def precision_recall(data: RunData) -> Figure | None:
+    names = [n for n in ("state_precision", "state_recall") if data.has(n)]
+    if not names:
+        return None
+    data.used.update(names)
+    fig, (ax,) = plot.new_figure(1, row_height=3.0)
+    colors = {"state_precision": "#2166ac", "state_recall": "#e08214"}
+    for n in names:
+        ax.plot(data.steps(), data.series(n), color=colors[n], lw=1.4, label=short_label(n))
+    ax.set_ylim(-0.02, 1.02)
+    plot.percent_axis(ax)
+    ax.set_xlabel("step")
+    ax.set_title("what the state knows about what people did")
+    ax.legend(loc="best")
+    parts = []
+    if "state_precision" in names:
+        v = data.final("state_precision")
+        parts.append(
+            f"{fmt('state_precision', v)} of the state's records are true "
+            f"(so {fmt('state_precision', 1 - v)} are false or pinned on the wrong person)"
+            if not math.isnan(v)
+            else "the state holds no record yet"
+        )
+    if "state_recall" in names:
+        parts.append(
+            f"it has recorded {fmt('state_recall', data.final('state_recall'))} of the acts "
+            "people committed"
+        )
+    text = sentence(f"At step {data.last_step}, " + "; ".join(parts))
+    return Figure(
+        "precision_recall",
+        "The state's precision and recall",
+        text,
+        plot.to_png(fig),
+        alt="state precision and recall over time",
+    )
+
+
+def acts(data: RunData) -> Figure | None:
+    cols = data.prefixed("acts_")
+    if not cols:
+        return None
+    cols = cols[:MAX_PANELS]
+    data.used.update(cols)
+    fig = _small_multiples(data, cols)
+    parts = []
+    for c in cols:
+        b = data.base(c)
+        if b is None:
+            continue
+        with_mean = float(np.nanmean(data.series(c)))
+        base_mean = float(np.nanmean(b[1]))
+        if base_mean > 0:
+            change = 100 * (with_mean - base_mean) / base_mean
+            if abs(change) >= 5:
+                parts.append(f"{c.removeprefix('acts_')} {change:+.0f}%")
+    if parts:
+        text = (
+            "Over the run, the system changes how often people commit each act "
+            "(mean, with vs without): " + join(parts) + "."
+        )  # noqa: E501
+    elif data.baseline is not None:
+        text = "The system changes no act's frequency by 5% or more."
+    else:
+        text = (
+            "Acts committed by kind over the run: "
+            + join(f"{c.removeprefix('acts_')} {trend(data.series(c).tolist())}" for c in cols)
+            + "."
+        )
+    return Figure(
+        "acts", "Acts committed by kind", text, plot.to_png(fig), alt="acts by kind over time"
+    )
+
+
+def other_measures(data: RunData) -> Figure | None:
+    rest = [c for c in data.columns if c not in data.used]
+    if not rest:
+        return None
+    shown = rest[:MAX_PANELS]
+    data.used.update(shown)
+    fig = _small_multiples(data, shown)
+    text = sentence(
+        "Over the run, " + join(f"{label(c)} {trend(data.series(c).tolist())}" for c in shown)
+    )
+    if len(rest) > len(shown):
+        text += f" ({len(rest) - len(shown)} more measures are in metrics.parquet.)"
+    return Figure(
+        "other", "Other measures over time", text, plot.to_png(fig), alt="other measures over time"
+    )
+
+
+RUN_FIGURES: list[Callable[[RunData], Figure | None]] = [
+    headline,
+    epstein_classic,
+    axelrod_classic,
+    granovetter_run,
+    falsification,
+    group_sanctions,
+    sanctions_domains,
+    precision_recall,
+    acts,
+    other_measures,
+]
+
+
+def run_figures(data: RunData) -> list[Figure]:
+    """Every figure whose measures the run has, in the catalogue's order."""
+    out = []
+    for draw in RUN_FIGURES:
+        fig = draw(data)
+        if fig is not None:
+            out.append(fig)
+    return out
+
+
+def run_summary(data: RunData, figures: Sequence[Figure]) -> str:
+    """The opening paragraph: what was run and what the first figures show."""
+    scn = data.scenario
+    name = scn.get("name", data.path.name)
+    text = (
+        f"Scenario {name!r} (model {data.model}) ran for {data.last_step} steps with seed "
+        f"{data.manifest.get('seed', {}).get('entropy', '?')}"
+    )
+    if data.baseline is not None:
+        text += (
+            ", next to its counterfactual: the same society, with every mechanism of the "
+            "system switched off, on the same random numbers"
+        )
+    text += ". "
+    text += " ".join(f.text for f in figures[:2])
+    return text

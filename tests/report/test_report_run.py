@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import polars as pl
+import pytest
+from report_synthetic import axelrod_run, granovetter_run, kuran_run, regime_run
+
+import scslab
+from scslab.cli import main
+from scslab.errors import StoreError
+from scslab.report import build_report
+
+EPSTEIN = """name: epstein-small
+model: epstein
+steps: 80
+seed: 7
+params:
+  width: 20
+  height: 20
+  legitimacy: 0.7
+"""
+
+
+def figures_of(report):
+    html = report.read_text(encoding="utf-8")
+    return html, sorted(p.stem for p in (report.parent / "figures").glob("*.png"))
+
+
+def paragraphs(html):
+    import html as h
+
+    return [
+        h.unescape(re.sub(r"<[^>]+>", "", p)) for p in re.findall(r"<p[^>]*>(.*?)</p>", html, re.S)
+    ]
+
+
+def test_epstein_run_report(tmp_path):
+    scn = tmp_path / "e.yaml"
+    scn.write_text(EPSTEIN)
+    r = scslab.run(str(scn))
+    r.save(tmp_path / "run")
+    report = build_report(tmp_path / "run")
+    html, figs = figures_of(report)
+    assert report == tmp_path / "run" / "report.html"
+    assert figs == ["epstein", "headline"]
+    # Self-contained: every figure embedded, no address outside the file.
+    assert html.count("data:image/png;base64,") == 2
+    assert "http://" not in html and "https://" not in html
+    assert 'name="viewport"' in html
+    # The text is computed from the run: the peak of actives is the real one.
+    active = r.metrics["active"]
+    peak = int(active.max())
+    assert f"Active citizens peak at {peak:,} at step" in html
+    assert f"{int(r.metrics['jailed'][-1]):,} are in jail at the end" in html
+    # The scenario as run and its manifest.
+    assert "The scenario as run" in html and "legitimacy: 0.7" in html
+    assert r.manifest["scenario_hash"] in html
+
+
+def test_regime_run_with_baseline_draws_every_figure(tmp_path):
+    run = regime_run(tmp_path / "run")
+    html, figs = figures_of(build_report(run))
+    assert figs == sorted(
+        ["headline", "falsification", "groups", "sanctions", "precision_recall", "acts"]
+    )
+    text = " ".join(paragraphs(html))
+    assert "People sanctioned ends at 3.9% with the system and 0.0% without (+3.9 points)." in text
+    assert "30.0% dissent in private but 7.3% in public" in text
+    assert "Private dissent is the same in both worlds" in text
+    assert "The system moves public dissent by -14.7 points" in text
+    assert (
+        "People in the minority group are sanctioned at 3 times the rate of the majority group"
+        in text
+    )
+    assert "travel (2.9%), finance (2.0%) and employment (0.98%)" in text
+    assert "of the state's records are true" in text
+    assert (
+        "fraud -38% and petition -53%" in text
+    )  # chilling of a lawful act, computed from the two worlds
+    assert "The counterfactual (baseline) as run" in html
+
+
+def test_regime_run_without_baseline(tmp_path):
+    run = regime_run(tmp_path / "run", baseline=False)
+    html, figs = figures_of(build_report(run))
+    assert "falsification" in figs and "groups" in figs
+    assert "without" not in paragraphs(html)[0]
+
+
+@pytest.mark.parametrize(
+    ("make", "figure", "phrase"),
+    [
+        (kuran_run, "falsification", "70.0% dissent in private and 80.0% in public"),
+        (axelrod_run, "axelrod", "the norm is established in"),
+        (granovetter_run, "granovetter", "The riot stops at 6 rioters of 100 people (6%)"),
+    ],
+)
+def test_canonical_models_get_their_classic_figures(tmp_path, make, figure, phrase):
+    html, figs = figures_of(build_report(make(tmp_path / "run")))
+    assert figure in figs
+    assert phrase in html
+
+
+def test_stale_figures_are_removed_and_report_is_rewritten(tmp_path):
+    run = regime_run(tmp_path / "run")
+    (run / "figures").mkdir()
+    (run / "figures" / "old.png").write_bytes(b"x")
+    (run / "figures" / "notes.txt").write_text("mine")
+    build_report(run)
+    assert not (run / "figures" / "old.png").exists()
+    assert (run / "figures" / "notes.txt").exists()
+    assert not list(run.glob(".*.tmp"))
+
+
+def test_not_a_run_folder(tmp_path):
+    with pytest.raises(StoreError, match="neither a run folder"):
+        build_report(tmp_path)
+    with pytest.raises(StoreError, match="does not exist"):
+        build_report(tmp_path / "nope")
+
+
+def test_cli_report_and_run_with_report(tmp_path, capsys):
+    scn = tmp_path / "e.yaml"
+    scn.write_text(EPSTEIN.replace("steps: 80", "steps: 20"))
+    code = main(["run", str(scn), "--out", str(tmp_path / "r"), "--quiet", "--report"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert f"report: {tmp_path / 'r' / 'report.html'}" in out
+    assert (tmp_path / "r" / "figures" / "epstein.png").is_file()
+    code = main(["report", str(tmp_path / "r")])
+    out, err = capsys.readouterr()
+    assert code == 0 and "report.html" in out
+    code = main(["report", str(tmp_path / "missing")])
+    out, err = capsys.readouterr()
+    assert code == 2 and "does not exist" in err and "Traceback" not in err
+
+
+def test_importing_report_does_not_import_matplotlib():
+    code = (
+        "import sys, scslab.report, scslab.report.words, scslab.cli; "
+        "import scslab.engine; "
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported'; "
+        "assert 'panel' not in sys.modules and 'bokeh' not in sys.modules, 'panel imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_figures_are_written_as_png(tmp_path):
+    run = regime_run(tmp_path / "run")
+    build_report(run)
+    for png in (run / "figures").glob("*.png"):
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert pl.read_parquet(run / "metrics.parquet").height == 61
