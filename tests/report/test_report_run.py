@@ -154,3 +154,38 @@ def test_figures_are_written_as_png(tmp_path):
     for png in (run / "figures").glob("*.png"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert pl.read_parquet(run / "metrics.parquet").height == 61
+
+
+def test_real_regime_run_with_baseline(tmp_path, capsys):
+    code = main(
+        [
+            "run",
+            "full-regime",
+            "--baseline",
+            "--steps",
+            "40",
+            "--set",
+            "params.population.size=4000",
+            "--out",
+            str(tmp_path / "r"),
+            "--quiet",
+            "--report",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    report = tmp_path / "r" / "report.html"
+    html, figs = figures_of(report)
+    for name in (
+        "headline",
+        "falsification",
+        "groups",
+        "sanctions",
+        "precision_recall",
+        "grades",
+        "acts",
+    ):
+        assert name in figs
+    text = " ".join(paragraphs(html))
+    assert "with the system and" in text and "without" in text
+    assert "Private dissent is the same in both worlds" in text
+    assert html.count("data:image/png;base64,") == len(figs)

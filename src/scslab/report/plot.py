@@ -89,9 +89,9 @@ def title(ax: Any, text: str, width: int = 32) -> None:
 
 def percent_axis(ax: Any) -> None:
     """Show a share axis in percent."""
-    from matplotlib.ticker import PercentFormatter
+    from matplotlib.ticker import FuncFormatter
 
-    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{100 * v:.6g}%"))
 
 
 def to_png(fig: MplFigure) -> bytes:

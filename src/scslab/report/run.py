@@ -500,11 +500,20 @@ def _domain_columns(data: RunData) -> list[tuple[str, str]]:
     return []
 
 
+#: Measures of what sanctions do, drawn beside the domains.
+SANCTION_MEASURES = (
+    "family_sanctioned",
+    "restriction_person_days",
+    "amplification",
+    "cross_context_share",
+    "disproportion",
+    "blocked_per_listed_year",
+)
+
+
 def sanctions_domains(data: RunData) -> Figure | None:
     domains = _domain_columns(data)
-    extra = [
-        n for n in ("family_sanctioned", "restriction_person_days", "amplification") if data.has(n)
-    ]
+    extra = [n for n in SANCTION_MEASURES if data.has(n) and n not in data.used]
     if not domains and not extra:
         return None
     data.used.update(c for _, c in domains)
@@ -531,6 +540,13 @@ def sanctions_domains(data: RunData) -> Figure | None:
             text_parts.append(f"Restrictions at step {data.last_step} by domain: {join(hit)}")
         else:
             text_parts.append("No restriction is in force at the end")
+    elif data.model == "regime":
+        text_parts.append(
+            "The run reports no measure per restriction domain, so the domains are summed up "
+            "by the share of restriction person-days outside the act's own domain"
+            if data.has("cross_context_share")
+            else "The run reports no measure per restriction domain"
+        )
     for name in extra:
         ax = axes[i]
         i += 1
@@ -550,6 +566,96 @@ def sanctions_domains(data: RunData) -> Figure | None:
         text,
         plot.to_png(fig),
         alt="restrictions by domain, sanctions through family ties",
+    )
+
+
+def _named(
+    data: RunData, name: str, title: str, names: Sequence[str], alt: str, lead: str = ""
+) -> Figure | None:
+    """Small multiples of `names` (those present and not yet drawn), with/without."""
+    names = [n for n in names if data.has(n) and n not in data.used]
+    if not names:
+        return None
+    data.used.update(names)
+    fig = _small_multiples(data, names)
+    text = lead + " ".join(sentence(_describe_final(data, n)) for n in names)
+    return Figure(name, title, text, plot.to_png(fig), alt=alt)
+
+
+def lists(data: RunData) -> Figure | None:
+    return _named(
+        data,
+        "lists",
+        "Blacklists and redlists",
+        [
+            "listed_share_adults",
+            "ever_listed_share_adults",
+            "new_listings_per_adult",
+            "redlisted_share",
+        ],
+        alt="shares of people on lists over time",
+    )
+
+
+def preemption(data: RunData) -> Figure | None:
+    fig = _named(
+        data,
+        "preemption",
+        "Pre-emption: people restricted before they act",
+        ["preempted", "preempted_innocent_share"],
+        alt="people restricted pre-emptively over time",
+    )
+    return fig
+
+
+def _shares(ax: Any, data: RunData, cols: Sequence[str], prefix: str, title: str) -> str:
+    """One line per category on a log axis (a few people in a rare grade stay visible)."""
+    steps = data.steps()
+    finals = []
+    for i, c in enumerate(cols):
+        y = data.series(c)
+        ax.plot(
+            steps,
+            np.where(y > 0, y, np.nan),
+            color=plot.PALETTE[i % len(plot.PALETTE)],
+            lw=1.4,
+            label=c.removeprefix(prefix),
+        )
+        finals.append((c.removeprefix(prefix), float(y[-1]) if y.size else math.nan))
+    if any(v > 0 for _, v in finals):
+        ax.set_yscale("log")
+    plot.percent_axis(ax)
+    plot.title(ax, title + " (log scale)")
+    ax.set_xlabel("step")
+    ax.legend(loc="best", fontsize=7, ncols=min(3, len(cols)))
+    ranked = sorted(finals, key=lambda t: -t[1])
+    return join(f"{n} {fmt('grade_', v)}" for n, v in ranked if v > 0)
+
+
+def grades(data: RunData) -> Figure | None:
+    people = data.prefixed("grade_")
+    firms = data.prefixed("firm_rating_")
+    if not people and not firms:
+        return None
+    data.used.update(people)
+    data.used.update(firms)
+    panels = [p for p in (people, firms) if p]
+    fig, axes = plot.new_figure(len(panels), ncols=len(panels), row_height=3.0)
+    parts = []
+    i = 0
+    if people:
+        shares = _shares(axes[i], data, people, "grade_", "people by grade")
+        parts.append(f"At step {data.last_step}, people by grade: {shares}")
+        i += 1
+    if firms:
+        shares = _shares(axes[i], data, firms, "firm_rating_", "firms by rating")
+        parts.append(f"firms by rating: {shares}")
+    return Figure(
+        "grades",
+        "Grades of people and ratings of firms",
+        "; ".join(parts) + ".",
+        plot.to_png(fig),
+        alt="shares of people by grade and of firms by rating over time",
     )
 
 
@@ -652,7 +758,10 @@ RUN_FIGURES: list[Callable[[RunData], Figure | None]] = [
     falsification,
     group_sanctions,
     sanctions_domains,
+    lists,
+    preemption,
     precision_recall,
+    grades,
     acts,
     other_measures,
 ]

@@ -51,6 +51,12 @@ LABELS: dict[str, str] = {
     "welfare": "welfare (income minus restriction costs plus benefits)",
     "cross_context_share": "restriction person-days outside the act's own domain",
     "disproportion": "cost per listing / gravity of the act",
+    "listed_share_adults": "adults on a blacklist",
+    "ever_listed_share_adults": "adults ever blacklisted",
+    "new_listings_per_adult": "new listings per adult",
+    "blocked_per_listed_year": "blocked attempts per listed person-year",
+    "redlisted_share": "people on a redlist",
+    "acts_dissent": "public dissent acts",
 }
 
 #: Measures known not to be shares (counts, ratios, money).
@@ -70,11 +76,12 @@ NOT_SHARES = {
     "mean_boldness",
     "mean_vengefulness",
     "equilibrium",
+    "blocked_per_listed_year",
 }
 
 _SHARE_PATTERN = re.compile(
     r"(share|_rate$|precision|recall|gap|dissent|compliance|^established$|^collapsed$|"
-    r"^preempted$|^family_sanctioned$|opposition|^restricted_)"
+    r"^preempted$|^family_sanctioned$|opposition|^restricted_|^grade_|^firm_rating_|per_adult$)"
 )
 
 
