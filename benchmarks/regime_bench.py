@@ -135,14 +135,21 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--preset", default="full-regime")
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
-    ap.add_argument("--steps", type=int, nargs="+", default=[365, 30],
-                    help="steps per size (one value for all, or one per size)")
+    ap.add_argument(
+        "--steps",
+        type=int,
+        nargs="+",
+        default=[365, 30],
+        help="steps per size (one value for all, or one per size)",
+    )
     ap.add_argument("--collect-every", type=int, default=30)
     ap.add_argument("--warmup", type=int, default=5)
     args = ap.parse_args()
     steps = args.steps * len(args.sizes) if len(args.steps) == 1 else args.steps
-    rows = [bench(args.preset, n, s, args.collect_every, args.warmup)
-            for n, s in zip(args.sizes, steps, strict=True)]
+    rows = [
+        bench(args.preset, n, s, args.collect_every, args.warmup)
+        for n, s in zip(args.sizes, steps, strict=True)
+    ]
     cols = [
         ("people", "{:>11,d}"), ("steps", "{:>5d}"), ("init_s", "{:>7.1f}"),
         ("s_per_step", "{:>10.4f}"), ("s_per_step_steady", "{:>17.4f}"),
