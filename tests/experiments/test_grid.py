@@ -152,3 +152,43 @@ def test_any_spec_gives_a_design_or_a_scenario_error(toy_base, text):
         make_design([f"params.drift={text}"], toy_base)
     except ScenarioError as exc:
         assert "--vary params.drift=" in str(exc)
+
+
+@pytest.fixture(scope="module")
+def regime_base():
+    from scslab.scenario import load_scenario
+
+    return load_scenario("court-blacklist")
+
+
+def test_a_path_can_index_a_list(regime_base):
+    from scslab.experiments.grid import get_at, scenario_at, split_path
+
+    every = "params.surveillance.sources[*].false_record_rate"
+    d = make_design([f"{every}=1e-7,1e-5"], regime_base)
+    assert d.paths == (every,) and [p[0] for p in d.points] == [1e-7, 1e-5]
+    scn = scenario_at(regime_base.to_dict(), d.overrides(1)).to_dict()
+    assert {s["false_record_rate"] for s in scn["params"]["surveillance"]["sources"]} == {1e-5}
+    one = "params.surveillance.sources[1].false_record_rate"
+    scn = scenario_at(regime_base.to_dict(), {one: 3e-6}).to_dict()
+    rates = [s["false_record_rate"] for s in scn["params"]["surveillance"]["sources"]]
+    assert rates[1] == 3e-6 and rates[0] != 3e-6
+    assert get_at(scn, split_path(one)) == 3e-6
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ("params.surveillance.sources[9].coverage=0.5", ["has 2 entries", "[9] is out of range"]),
+        ("params.surveillance.sources[0].coverag=0.5", ["unknown key 'coverag'", "'coverage'"]),
+        ("params.surveillance.enabled[0]=true", ["is not a list"]),
+        ("params.surveillance.sources[*].false_record_rate=0.5", ["must be in [0, 0.01]"]),
+        ("params.surveillance.sources[x].coverage=0.5", ["is not a key"]),
+    ],
+)
+def test_indexed_path_errors(regime_base, spec, words):
+    with pytest.raises(ScenarioError) as err:
+        make_design([spec], regime_base)
+    assert str(err.value).startswith(f"--vary {spec}: ")
+    for w in words:
+        assert w in str(err.value)

@@ -306,7 +306,7 @@ def _execute(plan: Any, args: argparse.Namespace, kind: str) -> Any:
 def _print_summary(summary: Any, kind: str, out: Path) -> None:
     from rich.console import Console
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     now = f"{summary.ran} now ({summary.ok} ok, {summary.failed} failed)"
     before = (
         f", {summary.skipped} done before"
@@ -388,17 +388,17 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             y = measure_values(db, measure, len(design))
             ind = analyze(design, y, measure, seed=seed)
             db.replace_indices(ind.method, ind.measure, ind.tidy)
-            _print_indices(ind, args.quiet)
+            _print_indices(ind)
     return 0
 
 
-def _print_indices(ind: Any, quiet: bool) -> None:
+def _print_indices(ind: Any) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
     table = Table(title=f"{ind.method} indices of {ind.measure}", title_justify="left")
-    table.add_column("param")
+    table.add_column("param", no_wrap=True, min_width=max(len(r[0]) for r in ind.table))
     for c in ind.columns:
         table.add_column(c, justify="right")
     for row in ind.table:

@@ -10,12 +10,17 @@ Syntax of one spec (``PATH=VALUES``):
 - ``params.b=0:1:11``: 11 evenly spaced values from 0 to 1, both included;
 - ``params.b=0:1``: the range [0, 1], for ``--sample lhs:N`` and sensitivity.
 
+A path may index a list: ``params.surveillance.sources[1].false_record_rate``
+sets one entry, ``params.surveillance.sources[*].false_record_rate`` every entry.
+
 Every mistake is caught here, before any run starts, and the message names the
 argument as it was typed.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import itertools
 import math
 import re
@@ -26,10 +31,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+from pydantic import BaseModel
 
-from scslab.errors import ScenarioError
+from scslab.errors import ScenarioError, did_you_mean
 from scslab.scenario import Scenario, load_scenario
-from scslab.scenario.loading import _annotation_at
 
 #: Paths that a sweep may not vary, and why.
 FIXED_PATHS = {
@@ -131,6 +136,129 @@ class Design:
         return dict(zip(self.paths, self.points[index], strict=True))
 
 
+# ---------------------------------------------------------------- paths
+Part = str | int  # a key, a list index, or "*" (every entry)
+
+_SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)((?:\[(?:\d+|\*)\])*)$")
+
+
+@functools.lru_cache(maxsize=256)
+def split_path(path: str) -> tuple[Part, ...]:
+    """``a.b[2].c`` -> ("a", "b", 2, "c"); ``b[*]`` gives "*"."""
+    parts: list[Part] = []
+    for seg in path.split("."):
+        m = _SEGMENT.match(seg.strip())
+        if not m:
+            raise ScenarioError(
+                f"{seg!r} is not a key (letters, digits, _), optionally indexed as key[2] or key[*]"
+            )
+        parts.append(m.group(1))
+        for idx in re.findall(r"\[(\d+|\*)\]", m.group(2)):
+            parts.append("*" if idx == "*" else int(idx))
+    return tuple(parts)
+
+
+def _shown(parts: Sequence[Part]) -> str:
+    out = ""
+    for p in parts:
+        if isinstance(p, int) or p == "*":
+            out += f"[{p}]"
+        else:
+            out += f".{p}" if out else str(p)
+    return out or "the top level"
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None
+
+
+def _item_type(annotation: Any) -> Any:
+    """The element type of ``list[X]`` (or ``list[X] | None``), or None."""
+    if typing.get_origin(annotation) in (list, tuple):
+        args = typing.get_args(annotation)
+        return args[0] if args else Any
+    for arg in typing.get_args(annotation):
+        if typing.get_origin(arg) in (list, tuple):
+            return _item_type(arg)
+    return None
+
+
+def annotation_at(cls: type[BaseModel], parts: Sequence[Part]) -> Any:
+    """The schema's annotation at `parts`, or a `ScenarioError` that suggests a key."""
+    current: Any = cls
+    for depth, part in enumerate(parts):
+        if isinstance(part, int) or part == "*":
+            item = _item_type(current)
+            if item is None:
+                raise ScenarioError(f"{_shown(parts[:depth])} is not a list; it has no [{part}]")
+            current = item
+            continue
+        model = _model_of(current)
+        if model is None:
+            raise ScenarioError(f"{_shown(parts[:depth])} is not a mapping; it has no key {part!r}")
+        fields = model.model_fields
+        if part not in fields:
+            raise ScenarioError(
+                f"unknown key {part!r} in {_shown(parts[:depth])}"
+                f"{did_you_mean(str(part), fields)} (keys: {', '.join(fields)})"
+            )
+        current = fields[part].annotation
+    return current
+
+
+def set_at(data: dict[str, Any], parts: Sequence[Part], value: Any) -> None:
+    """Set `value` at `parts` in plain scenario data (lists indexed, "*" = every entry)."""
+
+    def walk(node: Any, i: int) -> None:
+        part, last = parts[i], i == len(parts) - 1
+        if isinstance(part, int) or part == "*":
+            if not isinstance(node, list):
+                raise ScenarioError(f"{_shown(parts[:i])} is not a list in this scenario")
+            if isinstance(part, int) and part >= len(node):
+                raise ScenarioError(
+                    f"{_shown(parts[:i])} has {len(node)} entries in this scenario; "
+                    f"[{part}] is out of range (the first is [0])"
+                )
+            indices = range(len(node)) if isinstance(part, str) else [part]
+            for j in indices:
+                if last:
+                    node[j] = value
+                else:
+                    walk(node[j], i + 1)
+            return
+        if last:
+            node[part] = value
+            return
+        child = node.get(part)
+        if not isinstance(child, dict | list):
+            child = {}
+            node[part] = child
+        walk(child, i + 1)
+
+    walk(data, 0)
+
+
+def get_at(data: Any, parts: Sequence[Part]) -> Any:
+    """The value at `parts` (the first entry's for "*")."""
+    node = data
+    for part in parts:
+        node = node[0 if part == "*" else part]
+    return node
+
+
+def scenario_at(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> Scenario:
+    """The scenario `base` (plain data) with ``{path: value}`` set, validated."""
+    data = copy.deepcopy(dict(base))
+    for path, value in overrides.items():
+        set_at(data, split_path(path), value)
+    return load_scenario(data)
+
+
 # ---------------------------------------------------------------- one spec
 def _scalar_kind(annotation: Any) -> Kind:
     """The scalar type of a schema annotation (``int | None`` is int)."""
@@ -203,9 +331,9 @@ def parse_axis(
     if key in FIXED_PATHS:
         raise ScenarioError(f"{shown}: {key!r} cannot be varied: {FIXED_PATHS[key]}")
     try:
-        annotation = _annotation_at(scenario_cls, key.split("."), text)
+        annotation = annotation_at(scenario_cls, split_path(key))
     except ScenarioError as exc:
-        raise ScenarioError(str(exc).replace(f"--set {text}", shown, 1)) from None
+        raise ScenarioError(f"{shown}: {exc}") from None
     kind = _scalar_kind(annotation)
     if kind == "other":
         raise ScenarioError(f"{shown}: {key} is not a single value (a number, flag or text)")
@@ -268,13 +396,6 @@ def _clean(message: str) -> str:
     return "; ".join(re.sub(r" \(--set [^)]*\)$", "", line) for line in message.splitlines())
 
 
-def _value_at(data: Mapping[str, Any], path: str) -> Any:
-    node: Any = data
-    for part in path.split("."):
-        node = node[part]
-    return node
-
-
 def _check_values(base: Scenario, axis: Axis) -> Axis:
     """Validate each value (or both ends of a range) alone; return the axis with typed values."""
     base_data = base.to_dict()
@@ -282,10 +403,10 @@ def _check_values(base: Scenario, axis: Axis) -> Axis:
     typed = []
     for value in probe:
         try:
-            scn = load_scenario(base_data, {axis.path: value})
+            scn = scenario_at(base_data, {axis.path: value})
         except ScenarioError as exc:
             raise ScenarioError(f"{axis.flag} {axis.arg}: {_clean(str(exc))}") from None
-        typed.append(_value_at(scn.to_dict(), axis.path))
+        typed.append(get_at(scn.to_dict(), split_path(axis.path)))
     if axis.is_range:
         return axis
     return Axis(axis.path, axis.arg, axis.flag, axis.kind, values=tuple(typed))
@@ -297,7 +418,7 @@ def check_points(base: Scenario, design: Design) -> None:
     for i in range(len(design)):
         over = design.overrides(i)
         try:
-            load_scenario(base_data, over)
+            scenario_at(base_data, over)
         except ScenarioError as exc:
             point = ", ".join(f"{k}={v}" for k, v in over.items())
             args = " ".join(f"{a.flag} {a.arg}" for a in design.axes)

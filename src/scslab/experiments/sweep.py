@@ -31,10 +31,10 @@ from typing import Any
 from scslab._version import __version__
 from scslab.errors import RunError, ScenarioError
 from scslab.experiments.executors import Pool, open_pool
-from scslab.experiments.grid import Design
+from scslab.experiments.grid import Design, scenario_at
 from scslab.experiments.worker import Outcome, Task, execute
 from scslab.results.sweepdb import DB_FILE, RunRow, SweepDB
-from scslab.scenario import Scenario, load_scenario, model_entry
+from scslab.scenario import Scenario, model_entry
 from scslab.scenario.registry import baseline_of
 
 #: How many times a run may be in flight when its worker process dies before
@@ -79,6 +79,7 @@ class Plan:
     common_random_numbers: bool = False
 
     def __post_init__(self) -> None:
+        self._base_data = self.scenario.to_dict()
         if self.replicates < 1:
             raise ScenarioError(f"--replicates must be a whole number >= 1; got {self.replicates}")
         if self.baseline:
@@ -115,7 +116,7 @@ class Plan:
                     yield RunSpec(run_id, p, r, arm == 1, seed_index)
 
     def scenario_of(self, spec: RunSpec) -> Scenario:
-        scn = load_scenario(self.scenario.to_dict(), self.design.overrides(spec.point))
+        scn = scenario_at(self._base_data, self.design.overrides(spec.point))
         if spec.baseline:
             scn = baseline_of(scn)
         return scn
@@ -336,7 +337,7 @@ def _loop(
     while in_flight:
         finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
         broken = False
-        for fut in finished:
+        for fut in [f for f in in_flight if f in finished]:  # in submission order
             spec = in_flight.pop(fut)
             try:
                 outcome = fut.result()
