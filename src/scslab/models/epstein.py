@@ -1,0 +1,880 @@
+"""Epstein's (2002) civil-violence model as a vectorised struct-of-arrays kernel.
+
+Epstein, J. M. (2002). Modeling civil violence: an agent-based computational
+approach. PNAS 99 suppl. 3, 7243-7250.
+
+Citizens have a hardship ``H ~ U(0, 1)`` and a risk aversion ``R ~ U(0, 1)``;
+their grievance is ``G = H (1 - L)`` for the current legitimacy ``L``. A free
+citizen estimates its arrest probability ``P = 1 - exp(-k f(C / A))``, where
+``C`` is the number of cops and ``A`` one plus the number of *other* active
+citizens within its vision (it counts itself, as if it were active), and
+turns active iff ``G - R P > T``. ``f`` is `arrest_formula`: ``exact`` (the
+ratio as printed), ``floor`` (NetLogo's Rebellion) or ``round`` (Mesa).
+Each cop arrests one random active citizen within its vision; the term is
+``U{0..max_jail_term}`` steps (never released when ``max_jail_term`` is
+null). Free agents move to a random empty cell within their vision. One agent
+per cell, on a torus.
+
+Order of one step (synchronous, vectorised; step ``s = state.step + 1``)
+----------------------------------------------------------------------------
+1. **Schedules**: legitimacy becomes ``legitimacy_schedule.value_at(L0, s)``;
+   the number of cops becomes ``round(cop_density_schedule.value_at(d0, s) *
+   cells)``: random cops are removed, or new cops are put on random empty
+   cells (never on the cells that jailed citizens need when released).
+2. **Jail**: a jailed citizen with 0 steps left is released, the others count
+   down by one, so a term of ``j`` keeps a citizen out of ``j`` decisions, as
+   in Mesa. A released citizen who had left the grid lands on a random empty
+   cell.
+3. **Decisions**: every free citizen decides at once, from the counts of cops
+   and of actives (the previous step's states) on the grid.
+4. **Arrests**: each cop picks an active citizen in its vision; conflicts are
+   resolved in rounds (see `_arrest`). An arrested citizen is quiet and jailed;
+   it leaves the grid unless ``jailed_stay_on_cell``.
+5. **Movement** (when ``movement``): every free agent (cop or free citizen)
+   tries to move to a random empty cell within its vision (see `_move`).
+
+Mesa 3.3.1 instead activates agents one by one in random order, each citizen
+deciding and then moving and each cop arresting and then moving; that is the
+sequential version of the same rules. Initial placement puts exactly
+``round(density * cells)`` citizens and cops on random distinct cells (Mesa
+draws a kind for each cell independently, so its counts vary by a few).
+
+Vision shapes (`neighbourhood`, for a radius ``v``): ``moore`` (|dx|, |dy| <=
+floor(v)), ``von_neumann`` (|dx| + |dy| <= floor(v)), ``euclidean`` (dx^2 +
+dy^2 <= v^2). On a grid smaller than the shape, each cell is seen once.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scslab.engine import State, Streams
+
+#: Rounds of arrest-conflict resolution per step. Each round at least one of the
+#: cops that want the same citizen arrests; a cop still without a free target
+#: after the last round arrests nobody this step. Conflicts rarely last more
+#: than 3 rounds.
+ARREST_ROUNDS = 16
+#: Rounds of rejection sampling per movement phase; a mover that has not found a
+#: free cell after them stays where it is.
+MOVE_ROUNDS = 8
+#: Largest ``f(C/A)`` worth tabulating: ``exp(-2.3 * 64)`` is far below the
+#: float64 resolution of 1 - P.
+_F_MAX = 64
+#: Elements per block when cops gather the keys of their vision.
+_GATHER_BLOCK = 1 << 20
+
+IntArray = NDArray[np.int32]
+
+
+# --------------------------------------------------------------------------- shapes
+@dataclass(frozen=True)
+class Neighbourhood:
+    """The cells within vision on an ``height`` x ``width`` torus, by rows.
+
+    Attributes
+    ----------
+    dy : ndarray of shape (n_rows,)
+        Row offsets, distinct modulo ``height``.
+    half : ndarray of shape (n_rows,)
+        Half-width of each row (the row spans ``dx`` in ``[-half, half]``), or
+        -1 when the row covers the whole grid width.
+    off_dy, off_dx : ndarray of shape (size,)
+        Offsets of every distinct cell of the shape, the own cell included.
+    pad_y, pad_x : int
+        Largest ``|dy|`` and ``|dx|`` among the offsets.
+    """
+
+    height: int
+    width: int
+    dy: IntArray
+    half: IntArray
+    off_dy: IntArray
+    off_dx: IntArray
+    pad_y: int
+    pad_x: int
+
+    @property
+    def size(self) -> int:
+        """Number of distinct cells in the shape (own cell included)."""
+        return int(self.off_dy.size)
+
+
+def _half_width(vision: float, kind: str, dy: int) -> int:
+    r = math.floor(vision)
+    if kind == "moore":
+        return r
+    if kind == "von_neumann":
+        return r - abs(dy)
+    v2 = vision * vision  # euclidean: largest w with w^2 + dy^2 <= v^2
+    w = math.isqrt(max(int(v2 - dy * dy), 0))
+    while (w + 1) ** 2 + dy * dy <= v2:
+        w += 1
+    while w > 0 and w * w + dy * dy > v2:
+        w -= 1
+    return w
+
+
+@lru_cache(maxsize=64)
+def neighbourhood(vision: float, kind: str, height: int, width: int) -> Neighbourhood:
+    """The vision shape of radius `vision` on a torus, each cell counted once.
+
+    Parameters
+    ----------
+    vision : float
+        Radius of vision, in cells.
+    kind : {"moore", "von_neumann", "euclidean"}
+        Shape of vision.
+    height, width : int
+        Size of the torus.
+
+    Returns
+    -------
+    Neighbourhood
+        Rows of the shape. When the shape is larger than the grid, rows that
+        are equal modulo `height` are merged (the widest one is kept: every
+        shape narrows away from its centre) and a row at least as wide as the
+        grid covers it once.
+
+    Examples
+    --------
+    >>> nb = neighbourhood(1.0, "von_neumann", 10, 10)
+    >>> nb.size, nb.dy.tolist(), nb.half.tolist()
+    (5, [0, -1, 1], [1, 0, 0])
+    """
+    if kind not in ("moore", "von_neumann", "euclidean"):
+        raise ValueError(f"neighbourhood must be moore, von_neumann or euclidean; got {kind!r}")
+    r = math.floor(vision)
+    rows: dict[int, tuple[int, int]] = {}  # residue -> (dy, half)
+    for a in range(r + 1):
+        for dy in (-a, a) if a else (0,):
+            res = dy % height
+            if res not in rows:  # smaller |dy| first: the widest row wins
+                w = _half_width(vision, kind, dy)
+                rows[res] = (dy, -1 if 2 * w + 1 >= width else w)
+    dys = np.array([dy for dy, _ in rows.values()], dtype=np.int32)
+    halves = np.array([w for _, w in rows.values()], dtype=np.int32)
+    lo = np.where(halves < 0, -(width // 2), -halves)
+    lengths = np.where(halves < 0, width, 2 * halves + 1)
+    ody = np.repeat(dys, lengths)
+    starts = np.repeat(lo - np.cumsum(lengths) + lengths, lengths)
+    odx = (np.arange(ody.size) + starts).astype(np.int32)
+    return Neighbourhood(
+        height=height,
+        width=width,
+        dy=dys,
+        half=halves,
+        off_dy=ody,
+        off_dx=odx,
+        pad_y=int(np.abs(ody).max()),
+        pad_x=int(np.abs(odx).max()),
+    )
+
+
+def _fill_wrap(buf: NDArray[Any], grid: NDArray[Any], py: int, px: int, c0: int = 0) -> None:
+    """Copy `grid` into `buf` at rows ``py:``, columns ``c0 + px:``, wrap the margins.
+
+    Needs ``py <= height`` and ``px <= width``.
+    """
+    h, w = grid.shape
+    buf[py : py + h, c0 + px : c0 + px + w] = grid
+    if px:
+        buf[py : py + h, c0 : c0 + px] = grid[:, w - px :]
+        buf[py : py + h, c0 + px + w : c0 + 2 * px + w] = grid[:, :px]
+    if py:
+        buf[:py, c0:] = buf[h : h + py, c0:]
+        buf[py + h :, c0:] = buf[py : 2 * py, c0:]
+
+
+def neighbourhood_sum(
+    grid: NDArray[Any], nb: Neighbourhood, out: NDArray[Any] | None = None
+) -> NDArray[Any]:
+    """Sum of `grid` over the shape `nb` around every cell of a torus.
+
+    Per-row prefix sums of the wrapped grid give the sum over each row's span
+    in two subtractions; the rows of the shape are then added, shifted by
+    their ``dy``: O(cells x rows of the shape). Integer sums may wrap around
+    in the prefix sums and still come out right, as long as every result
+    fits the dtype.
+
+    Parameters
+    ----------
+    grid : ndarray of shape (height, width)
+        Integer values per cell.
+    nb : Neighbourhood
+        The shape, built for this grid's size.
+    out : ndarray of shape (height, width), optional
+        Where to write the result.
+
+    Returns
+    -------
+    ndarray of shape (height, width)
+        ``out[y, x] = sum of grid[(y + dy) % height, (x + dx) % width]`` over the
+        distinct cells of the shape.
+    """
+    h, w = grid.shape
+    if (h, w) != (nb.height, nb.width):
+        raise ValueError(f"grid is {h}x{w} but the shape was built for {nb.height}x{nb.width}")
+    if out is None:
+        out = np.empty_like(grid)
+    py = nb.pad_y
+    halves = nb.half[nb.half >= 0]
+    px = int(halves.max()) if halves.size else 0
+    pre = np.empty((h + 2 * py, w + 2 * px + 1), dtype=grid.dtype)
+    pre[:, 0] = 0
+    _fill_wrap(pre, grid, py, px, c0=1)
+    np.cumsum(pre, axis=1, dtype=pre.dtype, out=pre)
+    span = np.empty((h + 2 * py, w), dtype=grid.dtype)
+    first = True
+    for hw in np.unique(nb.half).tolist():
+        if hw < 0:
+            total = pre[:, px + w] - pre[:, px]
+            span[...] = total[:, None]
+        else:
+            np.subtract(
+                pre[:, 1 + px + hw : 1 + px + hw + w], pre[:, px - hw : px - hw + w], out=span
+            )
+        for dy in nb.dy[nb.half == hw].tolist():
+            rows = span[py + dy : py + dy + h]
+            if first:
+                out[...] = rows
+                first = False
+            else:
+                out += rows
+    return out
+
+
+# --------------------------------------------------------------------------- arrest prob
+def arrest_probability(
+    cops: NDArray[Any], actives: NDArray[Any], k: float, formula: str
+) -> NDArray[np.float64]:
+    """Estimated arrest probability ``P = 1 - exp(-k f(C / A))``.
+
+    Parameters
+    ----------
+    cops : ndarray of int
+        ``C``, cops within vision.
+    actives : ndarray of int
+        ``A``, active citizens within vision counting oneself (``A >= 1``).
+    k : float
+        Arrest-probability constant (2.3 in Epstein's paper).
+    formula : {"exact", "floor", "round"}
+        ``f``: the ratio as printed, its floor (NetLogo) or Python's ``round``
+        of it (Mesa).
+
+    Returns
+    -------
+    ndarray of float64
+        ``P`` per citizen.
+
+    Examples
+    --------
+    >>> arrest_probability(np.array([1, 1, 3]), np.array([1, 2, 2]), 2.3, "round").round(3)
+    array([0.9  , 0.   , 0.99 ])
+    """
+    c = np.asarray(cops)
+    a = np.asarray(actives)
+    if formula == "exact":
+        return 1.0 - np.exp(-k * (c / a))
+    if formula == "floor":
+        f = c // a
+    elif formula == "round":
+        # Python's round() (Mesa) rounds halves to even, and so does np.round:
+        # round(1/2) == 0, round(3/2) == 2, round(5/2) == 2.
+        f = np.round(c / a).astype(np.int64)
+    else:
+        raise ValueError(f"arrest_formula must be exact, floor or round; got {formula!r}")
+    return _p_table(float(k))[np.minimum(f, _F_MAX)]
+
+
+@lru_cache(maxsize=16)
+def _p_table(k: float) -> NDArray[np.float64]:
+    """``1 - exp(-k f)`` for ``f = 0.._F_MAX``, with math.exp as Mesa computes it."""
+    table = np.array([1.0 - math.exp(-k * f) for f in range(_F_MAX + 1)])
+    table.flags.writeable = False
+    return table
+
+
+# --------------------------------------------------------------------------- geometry
+class _Geometry:
+    """Shapes of vision and flat offsets into a wrap-padded copy of the grid.
+
+    A cell ``(y, x)`` of the grid is ``(y + pad_y, x + pad_x)`` of a padded grid
+    ``wp = width + 2 pad_x`` wide; ``wrap`` maps every padded cell back to its
+    torus cell, so the cell at offset ``(dy, dx)`` from flat cell ``c`` is
+    ``wrap[base(c) + dy * wp + dx]``: one addition and one lookup.
+    """
+
+    def __init__(self, p: Any) -> None:
+        h, w = p.height, p.width
+        self.key = _geometry_key(p)
+        self.cit = neighbourhood(p.citizen_vision, p.neighbourhood, h, w)
+        self.cop = neighbourhood(p.cop_vision, p.neighbourhood, h, w)
+        py = max(self.cit.pad_y, self.cop.pad_y)
+        px = max(self.cit.pad_x, self.cop.pad_x)
+        self.width, self.pad_x = w, px
+        self.wp = wp = w + 2 * px
+        self.origin = py * wp + px
+        rows = (np.arange(-py, h + py, dtype=np.int32) % h) * w
+        cols = np.arange(-px, w + px, dtype=np.int32) % w
+        self.wrap: NDArray[np.int32] = (rows[:, None] + cols[None, :]).ravel()
+        self.cit_move = self._offsets(self.cit, own=False)
+        self.cop_move = self._offsets(self.cop, own=False)
+        self.cop_seen = self._offsets(self.cop, own=True)
+        cells = h * w
+        # scratch, one spare slot at the end: index -1 (off the grid) lands there
+        self.occ = np.zeros(cells + 1, dtype=bool)
+        self.claim = np.full(cells, _I64_MAX, dtype=np.int64)
+        self.cop_id = np.full(cells + 1, -1, dtype=np.int32)
+        self.agent = np.full(cells + 1, -1, dtype=np.int32)  # cell -> agent, in _move
+
+    def _offsets(self, nb: Neighbourhood, own: bool) -> NDArray[np.intp]:
+        off = nb.off_dy.astype(np.intp) * self.wp + nb.off_dx
+        return off if own else off[off != 0]
+
+    def base(self, cells: NDArray[Any]) -> NDArray[np.intp]:
+        """Padded flat index of each flat cell in `cells`."""
+        c = cells.astype(np.intp)
+        return c + (c // self.width) * (2 * self.pad_x) + self.origin
+
+
+def _geometry_key(p: Any) -> tuple[Any, ...]:
+    return (p.height, p.width, p.citizen_vision, p.cop_vision, p.neighbourhood)
+
+
+_I64_MAX = np.iinfo(np.int64).max
+_I32_MAX = np.iinfo(np.int32).max
+
+
+# --------------------------------------------------------------------------- kernel
+class EpsteinCivilViolence:
+    """Epstein's civil-violence model over arrays (see the module docstring).
+
+    State fields
+    ------------
+    citizen_pos : int32 (n_citizens,)
+        Flat cell ``y * width + x`` of each citizen, -1 when off the grid (jailed).
+    hardship, risk_aversion : float64 (n_citizens,)
+        Citizens are numbered by hardship, highest first: those who can be
+        active at all (``G > T``) are a prefix.
+    active, jailed : bool (n_citizens,)
+    jail_left : int32 (n_citizens,)
+        Steps left in jail; -1 for a life term.
+    cop_pos : int32 (cop_slots,)
+        Flat cell of each cop, -1 for an empty slot (cops removed by a schedule).
+    legitimacy : float
+        Current legitimacy.
+    arrests : int
+        Citizens arrested in the last step.
+
+    Scratch arrays (shapes of vision, grids) are kept per thread between
+    steps; they never carry information from one step to the next.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    # ------------------------------------------------------------------ protocol
+    def init(self, scenario: Any, rng: Streams) -> State:
+        """Place citizens and cops on distinct random cells; everyone starts quiet."""
+        p = scenario.params
+        cells = p.width * p.height
+        if cells >= 1 << 31:
+            raise ValueError(f"a grid of {cells} cells is too large: positions are int32")
+        n_cit = round(p.citizen_density * cells)
+        n_cop = min(round(p.cop_density * cells), cells - n_cit)
+        g = rng["init"]
+        cells_perm = g.permutation(cells).astype(np.int32)
+        cop_pos = np.full(_cop_slots(p), -1, dtype=np.int32)
+        cop_pos[:n_cop] = cells_perm[n_cit : n_cit + n_cop]
+        hardship = g.random(n_cit)
+        risk_aversion = g.random(n_cit)
+        # ids are arbitrary: number citizens by hardship, highest first (see _decide)
+        order = np.argsort(-hardship, kind="stable")
+        return State(
+            params=p,
+            citizen_pos=cells_perm[:n_cit].copy(),
+            hardship=hardship[order],
+            risk_aversion=risk_aversion[order],
+            active=np.zeros(n_cit, dtype=bool),
+            jailed=np.zeros(n_cit, dtype=bool),
+            jail_left=np.zeros(n_cit, dtype=np.int32),
+            cop_pos=cop_pos,
+            legitimacy=float(p.legitimacy),
+            arrests=0,
+        )
+
+    def step(self, state: State, rng: Streams) -> None:
+        """Advance one step in place: schedules, jail, decisions, arrests, movement."""
+        p = state.params
+        s = state.step + 1
+        geo = self._geometry(p)
+        occ = geo.occ  # cells + 1: citizen_pos == -1 marks the spare slot
+        occ.fill(False)
+        occ[state.citizen_pos] = True
+        occ[state.cop_pos] = True
+        occ[-1] = False
+
+        if p.legitimacy_schedule is not None:
+            state.legitimacy = float(p.legitimacy_schedule.value_at(p.legitimacy, s))
+        if p.cop_density_schedule is not None:
+            target = p.cop_density_schedule.value_at(p.cop_density, s)
+            _adjust_cops(state, occ, round(target * p.width * p.height), rng["schedule"])
+        _jail(state, occ, rng["jail"])
+        _decide(state)
+        _arrest(state, geo, rng["arrest"], rng["jail"])
+        if p.movement:
+            _move(state, geo, rng["movement"])
+
+    def metrics(self, state: State) -> dict[str, float]:
+        """Counts of citizens (active, quiet, jailed; arrests this step), cops, L, mean G.
+
+        ``active + arrests`` is the number of citizens who were active right
+        after this step's decisions.
+        """
+        n = state.active.size
+        active = int(np.count_nonzero(state.active))
+        jailed = int(np.count_nonzero(state.jailed))
+        mean_h = float(state.hardship.mean()) if n else 0.0
+        return {
+            "active": float(active),
+            "quiet": float(n - active - jailed),
+            "jailed": float(jailed),
+            "arrests": float(state.arrests),
+            "cops": float(np.count_nonzero(state.cop_pos >= 0)),
+            "legitimacy": float(state.legitimacy),
+            "mean_grievance": mean_h * (1.0 - float(state.legitimacy)),
+        }
+
+    def estimate_bytes(self, scenario: Any) -> int:
+        """Peak bytes of a run: state, scratch grids and per-step temporaries."""
+        p = scenario.params
+        cells = p.width * p.height
+        n_cit = round(p.citizen_density * cells)
+        agents = n_cit + _cop_slots(p)
+        state = n_cit * (4 + 8 + 8 + 1 + 1 + 4) + (agents - n_cit) * 4
+        nbc = neighbourhood(p.citizen_vision, p.neighbourhood, p.height, p.width)
+        nbk = neighbourhood(p.cop_vision, p.neighbourhood, p.height, p.width)
+        py, px = max(nbc.pad_y, nbk.pad_y), max(nbc.pad_x, nbk.pad_x)
+        padded = (p.height + 2 * py) * (p.width + 2 * px + 1)
+        cw = 8 if nbc.size >= 1 << 15 else 4
+        # occupancy, claims, cop ids, key grid; wrap map; count grids and prefix sums
+        grids = cells * (1 + 8 + 4 + 4 + 3 * cw) + padded * (4 + 2 * cw + 4)
+        per_agent = agents * 96  # decisions (float64) and movement temporaries
+        gather = _GATHER_BLOCK * 8 * 3
+        return int(1.25 * (state + grids + per_agent + gather)) + (1 << 20)
+
+    # ------------------------------------------------------------------ helpers
+    def _geometry(self, p: Any) -> _Geometry:
+        geo: _Geometry | None = getattr(self._local, "geo", None)
+        if geo is None or geo.key != _geometry_key(p):
+            self._local.geo = None  # free the old one first
+            geo = _Geometry(p)
+            self._local.geo = geo
+        return geo
+
+
+def _cop_slots(p: Any) -> int:
+    """Cop slots: enough for the largest number of cops the run can hold."""
+    cells = p.width * p.height
+    n_cit = round(p.citizen_density * cells)
+    densities = [p.cop_density]
+    if p.cop_density_schedule is not None:
+        densities.append(p.cop_density_schedule.target)
+    return min(max(round(d * cells) for d in densities), cells - n_cit)
+
+
+# --------------------------------------------------------------------------- mechanisms
+def _adjust_cops(state: State, occ: NDArray[np.bool_], target: int, g: np.random.Generator) -> None:
+    """Remove random cops, or add cops on random empty cells, to reach `target` cops."""
+    cop_pos: IntArray = state.cop_pos
+    alive = np.flatnonzero(cop_pos >= 0)
+    if target < alive.size:
+        gone = g.choice(alive, alive.size - target, replace=False)
+        occ[cop_pos[gone]] = False
+        cop_pos[gone] = -1
+    elif target > alive.size:
+        empty = np.flatnonzero(~occ[:-1])
+        # keep a cell for every jailed citizen who has left the grid
+        off_grid = int(np.count_nonzero(state.citizen_pos < 0))
+        free_slots = np.flatnonzero(cop_pos < 0)
+        n = min(target - alive.size, empty.size - off_grid, free_slots.size)
+        if n > 0:
+            cells = g.choice(empty, n, replace=False).astype(np.int32)
+            cop_pos[free_slots[:n]] = cells
+            occ[cells] = True
+
+
+def _jail(state: State, occ: NDArray[np.bool_], g: np.random.Generator) -> None:
+    """Count jail terms down; release those at 0 (on a random empty cell if needed)."""
+    jailed = np.flatnonzero(state.jailed)
+    if jailed.size == 0:
+        return
+    left = state.jail_left[jailed]
+    out = jailed[left == 0]
+    counting = jailed[left > 0]
+    state.jail_left[counting] -= 1
+    if out.size == 0:
+        return
+    state.jailed[out] = False
+    off = out[state.citizen_pos[out] < 0]
+    if off.size:
+        empty = np.flatnonzero(~occ[:-1])
+        cells = g.choice(empty, off.size, replace=False).astype(np.int32)
+        state.citizen_pos[off] = cells
+        occ[cells] = True
+
+
+def _could_act(hardship: NDArray[np.float64], legitimacy: float, threshold: float) -> int:
+    """Number of citizens with ``G = H (1 - L) > T``: a prefix, hardship being sorted.
+
+    Only they can be active (``R P >= 0``). Bisection with the expression the
+    decision uses, so it agrees with it to the last bit.
+    """
+    lo, hi = 0, hardship.size
+    scale = 1.0 - legitimacy
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if float(hardship[mid]) * scale > threshold:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _decide(state: State) -> None:
+    """Every free citizen turns active iff ``G - R P > T``, all at once.
+
+    The counts are those of the grid as it stands: cops now, actives as they
+    were decided last step. Citizens are sorted by hardship, so those who
+    could be active at all form a prefix and only it is computed.
+    """
+    p = state.params
+    act = state.active
+    k = _could_act(state.hardship, state.legitimacy, p.active_threshold)
+    if k == 0:
+        act.fill(False)
+        return
+    h, w = p.height, p.width
+    nb = neighbourhood(p.citizen_vision, p.neighbourhood, h, w)
+    # cops in the low bits, actives in the high bits: one pass counts both
+    if nb.size < 1 << 15:
+        dtype: type[np.integer[Any]] = np.int32
+        shift = 16
+    else:
+        dtype, shift = np.int64, 32
+    grid = np.zeros(h * w + 1, dtype=dtype)  # spare slot for index -1
+    grid[state.cop_pos] = 1
+    grid[state.citizen_pos.take(np.flatnonzero(act))] = 1 << shift
+    grid[-1] = 0
+    counts = neighbourhood_sum(grid[:-1].reshape(h, w), nb).ravel()
+    # jailed or not (citizen_pos -1 reads the last cell, masked below): contiguous
+    # arithmetic over the prefix is cheaper than gathering the free citizens
+    c = counts.take(state.citizen_pos[:k])
+    cops = c & ((1 << shift) - 1)
+    others = (c >> shift) - act[:k]  # actives in vision, oneself excluded
+    prob = arrest_probability(cops, others + 1, p.arrest_prob_constant, p.arrest_formula)
+    net = state.hardship[:k] * (1.0 - state.legitimacy)
+    net -= state.risk_aversion[:k] * prob
+    np.greater(net, p.active_threshold, out=act[:k])
+    act[:k] &= ~state.jailed[:k]
+    act[k:] = False
+
+
+def _cop_min(
+    keygrid: NDArray[np.int32], geo: _Geometry, base: NDArray[np.intp]
+) -> NDArray[np.int32]:
+    """Smallest key of `keygrid` in the cop vision around each padded `base` cell.
+
+    Gathers the shape around every cop (cops x shape lookups); with many cops,
+    `_cop_min_rows` does the same in passes over the grid.
+    """
+    offs = geo.cop_seen
+    out = np.empty(base.size, dtype=np.int32)
+    # many cops: build the padded key grid once; few: look up through `wrap`
+    padded = keygrid.take(geo.wrap) if _pad_first(geo, base.size) else None
+    block = max(1, _GATHER_BLOCK // offs.size)
+    for lo in range(0, base.size, block):
+        idx = base[lo : lo + block, None] + offs[None, :]
+        vals = padded.take(idx) if padded is not None else keygrid.take(geo.wrap.take(idx))
+        out[lo : lo + block] = vals.min(axis=1)
+    return out
+
+
+def _cop_min_rows(
+    keygrid: NDArray[np.int32], geo: _Geometry, base: NDArray[np.intp]
+) -> NDArray[np.int32]:
+    """`_cop_min` by rows: sliding minima along the rows, then one lookup per row of the shape.
+
+    Minima over windows of width ``2^j`` are built by doubling, and a window of
+    width ``L`` is the minimum of two overlapping ``2^j`` windows (``2^j <= L``).
+    """
+    nb = geo.cop
+    w, px, wp = nb.width, geo.pad_x, geo.wp
+    padded = keygrid.take(geo.wrap).reshape(-1, wp)
+    halves = nb.half[nb.half >= 0]
+    top = int(halves.max()) if halves.size else 0
+    levels = [padded]  # levels[j][:, c] = min of padded[:, c : c + 2^j]
+    while 2 ** len(levels) <= 2 * top + 1:
+        prev, step = levels[-1], 2 ** (len(levels) - 1)
+        levels.append(np.minimum(prev[:, :-step], prev[:, step:]))
+    yp = base // wp
+    at = yp * w + (base - yp * wp - px)  # (row in padded, column in grid), row-major
+    out = np.full(base.size, _I32_MAX, dtype=np.int32)
+    for hw in np.unique(nb.half).tolist():
+        if hw < 0:
+            rows = np.repeat(padded[:, px : px + w].min(axis=1, keepdims=True), w, axis=1)
+        else:
+            size = 2 * hw + 1
+            j = size.bit_length() - 1
+            lev, s = levels[j], px - hw
+            rows = np.minimum(lev[:, s : s + w], lev[:, s + size - 2**j : s + size - 2**j + w])
+        flat = rows.ravel()
+        for dy in nb.dy[nb.half == hw].tolist():
+            np.minimum(out, flat.take(at + dy * w), out=out)
+    return out
+
+
+def _active_min(
+    keys: NDArray[np.int32], geo: _Geometry, base: NDArray[np.intp], n_cops: int, none: int
+) -> NDArray[np.int32]:
+    """Smallest key of the actives (padded `base` cells) each cop sees, or `none`.
+
+    Cops are found through ``geo.cop_id`` (cell -> cop index, -1 elsewhere).
+    Equal to `_cop_min` (every shape is symmetric: a cop sees an active iff
+    the active's cop-vision shape holds the cop) but costs actives x shape.
+    """
+    offs = geo.cop_seen
+    out = np.full(n_cops, none, dtype=np.int32)
+    padded = geo.cop_id.take(geo.wrap) if _pad_first(geo, base.size) else None
+    block = max(1, _GATHER_BLOCK // offs.size)
+    for lo in range(0, base.size, block):
+        idx = base[lo : lo + block, None] + offs[None, :]
+        cid = (
+            padded.take(idx) if padded is not None else geo.cop_id.take(geo.wrap.take(idx))
+        ).ravel()
+        hit = np.flatnonzero(cid >= 0)
+        if hit.size:
+            k = keys[lo : lo + block].take(hit // offs.size)
+            np.minimum.at(out, cid.take(hit), k)
+    return out
+
+
+def _pad_first(geo: _Geometry, n: int) -> bool:
+    """Whether `n` cop-vision lookups are cheaper on a padded copy of a grid.
+
+    A lookup through `wrap` is two scattered reads; a padded copy costs one
+    sequential pass over the grid and saves a scattered read per lookup.
+    """
+    return 4 * n * geo.cop_seen.size > geo.wrap.size
+
+
+def _cheapest(geo: _Geometry, n_active: int, n_cops: int) -> str:
+    """Which of `_active_min`, `_cop_min`, `_cop_min_rows` is cheapest here.
+
+    A rough model of their cost (in ns on a laptop-class core); all three
+    give the same answer, so the choice changes only the time taken.
+    """
+    size = geo.cop_seen.size
+    rows = geo.cop.dy.size
+    passes = (
+        2 + (2 * max(int(geo.cop.half.max()), 0) + 1).bit_length() + np.unique(geo.cop.half).size
+    )
+    pad = float(geo.wrap.size)
+    cost = {
+        "active": 5.0 * n_active * size + (pad if _pad_first(geo, n_active) else 0.0),
+        "gather": 3.0 * n_cops * size + (pad if _pad_first(geo, n_cops) else 0.0),
+        "rows": 0.5 * pad * passes + 3.0 * n_cops * rows + 5e4,
+    }
+    return min(cost, key=lambda k: cost[k])
+
+
+def _arrest(
+    state: State, geo: _Geometry, g: np.random.Generator, g_jail: np.random.Generator
+) -> None:
+    """Each cop arrests one random active citizen within its vision (`arrests`).
+
+    The arrested turn quiet and jailed for ``U{0..max_jail_term}`` steps drawn
+    from `g_jail` (-1, for life, when the term is null), and leave the grid
+    unless ``jailed_stay_on_cell``.
+    """
+    p = state.params
+    _, arrested = arrests(state, geo, g)
+    state.arrests = int(arrested.size)
+    if arrested.size == 0:
+        return
+    arrested = np.sort(arrested)
+    state.active[arrested] = False
+    state.jailed[arrested] = True
+    if p.max_jail_term is None:
+        state.jail_left[arrested] = -1
+    else:
+        state.jail_left[arrested] = g_jail.integers(
+            0, p.max_jail_term + 1, size=arrested.size, dtype=np.int32
+        )
+    if not p.jailed_stay_on_cell:
+        geo.occ[state.citizen_pos[arrested]] = False
+        state.citizen_pos[arrested] = -1
+
+
+def arrests(
+    state: State, geo: _Geometry, g: np.random.Generator
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Who arrests whom: ``(cop slots, citizens)``, one pair per arrest.
+
+    Every active citizen gets a distinct random key; each cop picks the active
+    with the smallest key in its vision (a uniformly random one, since keys
+    are exchangeable). When several cops pick the same citizen, the cop with
+    the smallest random priority arrests it; the others try again with the
+    arrested citizens removed, for at most `ARREST_ROUNDS` rounds. No citizen
+    is arrested twice and no cop arrests twice. Keys and priorities come from
+    `g`, so a seed fixes the result; which of the three equivalent lookups
+    (`_cheapest`) runs changes only the time taken.
+    """
+    empty = np.empty(0, dtype=np.intp)
+    p = state.params
+    act = np.flatnonzero(state.active)
+    cops = np.flatnonzero(state.cop_pos >= 0)
+    if act.size == 0 or cops.size == 0:
+        return empty, empty
+    cells = p.height * p.width
+    none = np.int32(act.size)
+    keys = g.permutation(act.size).astype(np.int32)
+    owner = np.empty(act.size, dtype=np.intp)  # key -> citizen
+    owner[keys] = act
+    slot = np.empty(act.size, dtype=np.intp)  # key -> index in `act`
+    slot[keys] = np.arange(act.size)
+    prio = g.permutation(cops.size).astype(np.int32)
+    act_base = geo.base(state.citizen_pos.take(act))
+    cop_cells = state.cop_pos.take(cops)
+    cop_base = geo.base(cop_cells)
+    keygrid: NDArray[np.int32] | None = None  # cell -> key of its active; built when needed
+    free = np.ones(act.size, dtype=bool)  # actives not arrested yet
+    seeking = np.arange(cops.size)  # cops that have not arrested yet
+    taken: list[NDArray[np.int32]] = []
+    takers: list[NDArray[np.intp]] = []
+    for _ in range(ARREST_ROUNDS):
+        left = np.flatnonzero(free)
+        how = _cheapest(geo, left.size, seeking.size)
+        if how == "active":  # look from the few actives
+            cop_id = geo.cop_id
+            cop_id[cop_cells.take(seeking)] = np.arange(seeking.size, dtype=np.int32)
+            cand = _active_min(keys.take(left), geo, act_base.take(left), seeking.size, none)
+            cop_id[cop_cells.take(seeking)] = -1
+        else:  # look from the cops
+            if keygrid is None:
+                keygrid = np.full(cells, none, dtype=np.int32)
+                keygrid[state.citizen_pos.take(act.take(left))] = keys.take(left)
+            look = _cop_min if how == "gather" else _cop_min_rows
+            cand = look(keygrid, geo, cop_base.take(seeking))
+        has = np.flatnonzero(cand < none)
+        seeking, cand = seeking.take(has), cand.take(has)
+        if seeking.size == 0:
+            break
+        best = np.full(act.size, _I32_MAX, dtype=np.int32)
+        np.minimum.at(best, cand, prio.take(seeking))
+        won = best.take(cand) == prio.take(seeking)
+        got = cand[won]
+        taken.append(got)
+        takers.append(seeking[won])
+        seeking = seeking[~won]
+        if seeking.size == 0:
+            break
+        if keygrid is not None:
+            keygrid[state.citizen_pos.take(owner.take(got))] = none
+        free[slot.take(got)] = False
+    if not taken:
+        return empty, empty
+    return cops.take(np.concatenate(takers)), owner.take(np.concatenate(taken))
+
+
+def _move(state: State, geo: _Geometry, g: np.random.Generator) -> None:
+    """Free agents move to random empty cells within their vision, all at once.
+
+    Rejection sampling: each mover draws a random cell of its shape (own cell
+    excluded). A mover whose cell is empty at the start of the round claims
+    it; among movers claiming one cell the one with the smallest random key
+    wins. Winners move, and the cells they leave become free for the next
+    round; the others draw again, for `MOVE_ROUNDS` rounds, then stay. This
+    approximates "a uniformly random empty cell in vision": an agent with few
+    empty cells nearby may stay although one exists.
+
+    Movers are taken in cell order, so that the lookups of their targets
+    stay close together in memory.
+    """
+    p = state.params
+    n_cit = state.citizen_pos.size
+    tab_c, tab_k = geo.cit_move, geo.cop_move
+    empty = ~geo.occ[:-1]  # empty cells; updated as agents move (occ is not)
+    mov = ~empty
+    if p.jailed_stay_on_cell or not tab_c.size:
+        pinned = state.jailed if tab_c.size else np.ones(n_cit, dtype=bool)
+        mov[state.citizen_pos.take(np.flatnonzero(pinned))] = False
+    if not tab_k.size:
+        mov[state.cop_pos[state.cop_pos >= 0]] = False
+    cells = np.flatnonzero(mov)
+    if cells.size == 0:
+        return
+    # cell -> agent at the start of the phase (each agent moves at most once)
+    agent = geo.agent
+    agent[state.citizen_pos] = np.arange(n_cit, dtype=np.int32)
+    agent[state.cop_pos] = np.arange(n_cit, n_cit + state.cop_pos.size, dtype=np.int32)
+    pos = np.concatenate([state.citizen_pos, state.cop_pos])  # new cells, by agent
+    base = geo.base(cells)
+    del cells
+    one_table = bool(np.array_equal(tab_c, tab_k))
+    if not one_table:
+        tabs = np.concatenate([tab_c, tab_k])
+        size_of = np.array([tab_c.size, tab_k.size], dtype=np.uint64)
+        start_of = np.array([0, tab_c.size], dtype=np.intp)
+        kind = (agent.take(geo.wrap.take(base)) >= n_cit).astype(np.intp)
+    claim = geo.claim
+    wrap = geo.wrap
+    for _ in range(MOVE_ROUNDS):
+        n = base.size
+        if n == 0:
+            break
+        if one_table:
+            off = tab_c.take(_draw(g, tab_c.size, n))
+        else:  # multiply-shift: a uniform index below each mover's table size
+            r = g.integers(0, 1 << 32, size=n, dtype=np.uint64)
+            r *= size_of.take(kind)
+            r >>= np.uint64(32)
+            off = tabs.take(r.astype(np.intp) + start_of.take(kind))
+        off += base
+        target = wrap.take(off)
+        cand = np.flatnonzero(empty.take(target))
+        if cand.size == 0:
+            continue
+        t_c = target.take(cand)
+        # distinct keys: random high bits, the mover's index as tie-break
+        k_c = (g.integers(0, 1 << 31, size=cand.size, dtype=np.int64) << 32) | cand
+        np.minimum.at(claim, t_c, k_c)
+        won = np.flatnonzero(claim.take(t_c) == k_c)
+        claim[t_c] = _I64_MAX
+        win = cand.take(won)
+        t_w = t_c.take(won)
+        src = wrap.take(base.take(win))
+        empty[src] = True
+        empty[t_w] = False
+        pos[agent.take(src)] = t_w
+        stay = np.ones(n, dtype=bool)
+        stay[win] = False
+        keep = np.flatnonzero(stay)
+        base = base.take(keep)
+        if not one_table:
+            kind = kind.take(keep)
+    state.citizen_pos[:] = pos[:n_cit]
+    state.cop_pos[:] = pos[n_cit:]
+
+
+def _draw(g: np.random.Generator, high: int, n: int) -> NDArray[np.intp]:
+    """`n` integers in ``[0, high)``, as indices (64-bit: `take` wants no cast)."""
+    return g.integers(0, high, size=n, dtype=np.intp)

@@ -1,0 +1,499 @@
+"""Unit tests of the Epstein civil-violence kernel (fast)."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from typing import Any
+
+import numpy as np
+import pytest
+
+import scslab.models.epstein as ep
+from scslab.engine import Checkpoint, State, Streams, simulate
+from scslab.models.epstein import (
+    EpsteinCivilViolence,
+    arrest_probability,
+    neighbourhood,
+    neighbourhood_sum,
+)
+from scslab.scenario import load_scenario
+
+EPSTEIN_PRESETS = [
+    "epstein",
+    "epstein-mesa",
+    "epstein-run1",
+    "epstein-run2",
+    "epstein-run3",
+    "epstein-run4",
+    "epstein-run5",
+]
+
+
+def scenario(steps: int = 30, seed: int = 1, **params: Any) -> Any:
+    """A small, lively scenario: 20x20, low legitimacy, short terms."""
+    base: dict[str, Any] = {
+        "width": 20,
+        "height": 20,
+        "citizen_density": 0.6,
+        "cop_density": 0.05,
+        "citizen_vision": 3,
+        "cop_vision": 3,
+        "legitimacy": 0.6,
+        "max_jail_term": 5,
+    }
+    base.update(params)
+    return load_scenario(
+        {"name": "t", "model": "epstein", "steps": steps, "seed": seed, "params": base}
+    )
+
+
+def streams(seed: int) -> Streams:
+    return Streams(np.random.SeedSequence(seed))
+
+
+def run(sc: Any, seed: int | None = None) -> tuple[State, list[dict[str, float]]]:
+    seed = sc.seed if seed is None else seed
+    return simulate(EpsteinCivilViolence(), sc, streams(seed), steps=sc.steps)
+
+
+def in_shape(dy: int, dx: int, vision: float, kind: str) -> bool:
+    """The definition of the three vision shapes, for brute-force checks."""
+    r = math.floor(vision)
+    if abs(dy) > r or abs(dx) > r:
+        return False
+    if kind == "moore":
+        return True
+    if kind == "von_neumann":
+        return abs(dx) + abs(dy) <= r
+    return dx * dx + dy * dy <= vision * vision
+
+
+def shape_cells(vision: float, kind: str, h: int, w: int) -> set[tuple[int, int]]:
+    """Distinct torus offsets (dy mod h, dx mod w) of a shape."""
+    r = math.floor(vision)
+    return {
+        (dy % h, dx % w)
+        for dy in range(-r, r + 1)
+        for dx in range(-r, r + 1)
+        if in_shape(dy, dx, vision, kind)
+    }
+
+
+def check_grid(state: State) -> None:
+    """One agent per cell; free citizens on the grid; consistent flags."""
+    p = state.params
+    cells = p.width * p.height
+    cit = state.citizen_pos
+    cops = state.cop_pos[state.cop_pos >= 0]
+    on = cit[cit >= 0]
+    placed = np.concatenate([on, cops])
+    assert placed.size == np.unique(placed).size, "two agents on one cell"
+    assert ((placed >= 0) & (placed < cells)).all()
+    assert (cit[~state.jailed] >= 0).all(), "a free citizen is off the grid"
+    if p.jailed_stay_on_cell:
+        assert (cit >= 0).all()
+    else:
+        assert (cit[state.jailed] == -1).all()
+    assert not (state.active & state.jailed).any()
+
+
+# --------------------------------------------------------------------------- shapes
+SIZES = [(9, 7), (5, 12), (16, 16), (3, 3)]
+VISIONS = [0.5, 1, 1.7, 2.5, 3, 7, 20]
+
+
+@pytest.mark.parametrize("kind", ["moore", "von_neumann", "euclidean"])
+@pytest.mark.parametrize("size", SIZES)
+def test_neighbourhood_sum_matches_brute_force(kind: str, size: tuple[int, int]) -> None:
+    h, w = size
+    g = np.random.default_rng(h * 100 + w)
+    grid = g.integers(0, 5, size=(h, w)).astype(np.int32)
+    for vision in VISIONS:  # 7 and 20 exceed every grid here
+        offsets = shape_cells(vision, kind, h, w)
+        expected = np.zeros_like(grid)
+        for dy, dx in offsets:
+            expected += np.roll(grid, shift=(-dy, -dx), axis=(0, 1))
+        nb = neighbourhood(vision, kind, h, w)
+        assert nb.size == len(offsets)
+        cells = {
+            (dy % h, dx % w) for dy, dx in zip(nb.off_dy.tolist(), nb.off_dx.tolist(), strict=True)
+        }
+        assert cells == offsets
+        np.testing.assert_array_equal(neighbourhood_sum(grid, nb), expected, f"v={vision}")
+
+
+def test_neighbourhood_sum_int64_and_wrapping_prefix_sums() -> None:
+    g = np.random.default_rng(3)
+    grid = g.integers(0, 1 << 20, size=(11, 13)).astype(np.int64)
+    nb = neighbourhood(4, "euclidean", 11, 13)
+    expected = sum(
+        np.roll(grid, shift=(-dy, -dx), axis=(0, 1))
+        for dy, dx in shape_cells(4, "euclidean", 11, 13)
+    )
+    np.testing.assert_array_equal(neighbourhood_sum(grid, nb), expected)
+    # int32 prefix sums that overflow still give exact window sums
+    big = np.full((4, 5000), 1 << 16, dtype=np.int32)
+    out = neighbourhood_sum(big, neighbourhood(1, "moore", 4, 5000))
+    assert (out == 9 << 16).all()
+
+
+def test_shape_sizes() -> None:
+    assert neighbourhood(7, "von_neumann", 40, 40).size == 113
+    assert neighbourhood(7, "moore", 40, 40).size == 225
+    assert neighbourhood(1.7, "euclidean", 40, 40).size == 9
+    assert neighbourhood(1.7, "von_neumann", 40, 40).size == 5
+    assert neighbourhood(50, "moore", 6, 4).size == 24  # the whole torus, once
+
+
+# --------------------------------------------------------------------------- arrest probability
+def test_arrest_probability_forms() -> None:
+    c = np.array([0, 1, 1, 3, 5, 7])
+    a = np.array([1, 1, 2, 2, 2, 2])
+    k = 2.3
+    exact = 1 - np.exp(-k * c / a)
+    np.testing.assert_allclose(arrest_probability(c, a, k, "exact"), exact)
+    floor = 1 - np.exp(-k * np.array([0, 1, 0, 1, 2, 3]))
+    np.testing.assert_allclose(arrest_probability(c, a, k, "floor"), floor)
+    # Python's round: 0.5 -> 0, 1.5 -> 2, 2.5 -> 2, 3.5 -> 4 (halves to even)
+    rnd = 1 - np.exp(
+        -k * np.array([round(x / y) for x, y in zip(c.tolist(), a.tolist(), strict=True)])
+    )
+    np.testing.assert_allclose(arrest_probability(c, a, k, "round"), rnd)
+    np.testing.assert_allclose(rnd, 1 - np.exp(-k * np.array([0, 1, 0, 2, 2, 4])))
+    assert arrest_probability(np.array([1]), np.array([1]), k, "floor")[0] == pytest.approx(
+        0.9, abs=0.01
+    )
+
+
+def hand_state(formula: str, hardship: float, risk: float, n_cops: int, n_active: int) -> State:
+    """A citizen at (5, 5) of an 11x11 torus; cops and active citizens next to it."""
+    sc = scenario(
+        width=11,
+        height=11,
+        citizen_density=0.1,
+        cop_density=0.05,
+        legitimacy=0.0,
+        citizen_vision=1.5,
+        cop_vision=1.5,
+        neighbourhood="moore",
+        arrest_formula=formula,
+    )
+    p = sc.params
+    ring = [(4, 4), (4, 5), (4, 6), (5, 4), (5, 6), (6, 4), (6, 5), (6, 6)]
+    cells = [y * 11 + x for y, x in ring]
+    n_cit = 1 + n_active
+    return State(
+        params=p,
+        citizen_pos=np.array([5 * 11 + 5, *cells[:n_active]], dtype=np.int32),
+        hardship=np.array([hardship] + [1.0] * n_active),
+        risk_aversion=np.array([risk] + [0.0] * n_active),
+        active=np.array([False] + [True] * n_active),
+        jailed=np.zeros(n_cit, dtype=bool),
+        jail_left=np.zeros(n_cit, dtype=np.int32),
+        cop_pos=np.array(cells[n_active : n_active + n_cops], dtype=np.int32),
+        legitimacy=0.0,
+        arrests=0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("n_cops", "n_active", "hardship", "expected"),
+    [
+        # C=1, A=2: P = 1-exp(-1.15) = 0.68 (exact), 0 (floor, round(0.5) = 0)
+        (1, 1, 0.5, {"exact": False, "floor": True, "round": True}),
+        # C=3, A=2: P = 0.97 (exact, 1.5), 0.90 (floor 1), 0.99 (round(1.5) = 2)
+        (3, 1, 1.0, {"exact": False, "floor": True, "round": False}),
+        # C=1, A=1: P = 0.8997 in every form; G - N = 0.1003 > 0.1
+        (1, 0, 1.0, {"exact": True, "floor": True, "round": True}),
+        # C=0: P = 0; G = 0.1 is not > T = 0.1
+        (0, 0, 0.1, {"exact": False, "floor": False, "round": False}),
+    ],
+)
+def test_decision_by_arrest_formula(
+    n_cops: int, n_active: int, hardship: float, expected: dict[str, bool]
+) -> None:
+    for formula, active in expected.items():
+        state = hand_state(formula, hardship, 1.0, n_cops, n_active)
+        ep._decide(state)
+        assert bool(state.active[0]) is active, formula
+
+
+# --------------------------------------------------------------------------- run-level
+@pytest.mark.parametrize("stay", [False, True])
+def test_agents_conserved_and_one_per_cell(stay: bool) -> None:
+    sc = scenario(steps=1, jailed_stay_on_cell=stay)
+    model = EpsteinCivilViolence()
+    rng = streams(2)
+    state = model.init(sc, rng)
+    n_cit = state.citizen_pos.size
+    n_cops = int((state.cop_pos >= 0).sum())
+    assert n_cit == round(0.6 * 400) and n_cops == 20
+    jailed_seen = 0
+    for _ in range(60):
+        model.step(state, rng)
+        state.step += 1
+        check_grid(state)
+        m = model.metrics(state)
+        assert m["active"] + m["quiet"] + m["jailed"] == n_cit
+        assert m["cops"] == n_cops
+        jailed_seen = max(jailed_seen, int(m["jailed"]))
+    assert jailed_seen > 0  # the scenario is lively enough to test something
+
+
+def test_determinism() -> None:
+    sc = scenario(steps=40)
+    a, rows_a = run(sc, 5)
+    b, rows_b = run(sc, 5)
+    c, _ = run(sc, 6)
+    fa, fb, fc = a.fields(), b.fields(), c.fields()
+    assert fa.keys() == fb.keys()
+    for k in fa:
+        np.testing.assert_array_equal(fa[k], fb[k], k)
+    assert rows_a == rows_b
+    assert any(not np.array_equal(fa[k], fc[k]) for k in fa)
+
+
+def test_state_is_arrays_and_scalars() -> None:
+    state, _ = run(scenario(steps=3))
+    for name, value in vars(state).items():
+        if name in ("params", "step"):
+            continue
+        assert isinstance(value, np.ndarray | int | float), name
+    assert state.citizen_pos.dtype == np.int32 and state.cop_pos.dtype == np.int32
+    assert state.active.dtype == bool and state.jailed.dtype == bool
+    assert (np.diff(state.hardship) <= 0).all()  # numbered by hardship, highest first
+
+
+def test_full_legitimacy_means_no_grievance_and_no_actives() -> None:
+    _, rows = run(scenario(steps=30, legitimacy=1.0, cop_density=0.0))
+    assert all(r["active"] == 0 and r["jailed"] == 0 for r in rows)
+    assert all(r["mean_grievance"] == 0 for r in rows)
+
+
+def test_no_cops_no_jail() -> None:
+    _, rows = run(scenario(steps=30, legitimacy=0.2, cop_density=0.0))
+    assert all(r["jailed"] == 0 and r["arrests"] == 0 for r in rows)
+    # with no risk, everyone with G = 0.8 H > 0.1 is active
+    assert rows[-1]["active"] == pytest.approx(0.6 * 400 * (1 - 0.1 / 0.8), rel=0.2)
+
+
+def test_life_terms_never_release() -> None:
+    sc = scenario(steps=1, legitimacy=0.3, cop_density=0.1, max_jail_term=None)
+    model = EpsteinCivilViolence()
+    rng = streams(4)
+    state = model.init(sc, rng)
+    jailed_before = np.zeros(state.jailed.size, dtype=bool)
+    for _ in range(50):
+        model.step(state, rng)
+        state.step += 1
+        assert (state.jailed | ~jailed_before).all(), "someone left a life term"
+        assert (state.jail_left[state.jailed] == -1).all()
+        jailed_before = state.jailed.copy()
+    assert jailed_before.sum() > 10
+
+
+def test_jail_countdown_and_release() -> None:
+    sc = scenario(steps=1, legitimacy=1.0)
+    model = EpsteinCivilViolence()
+    rng = streams(1)
+    state = model.init(sc, rng)
+    geo = model._geometry(sc.params)
+    occ = geo.occ
+    occ[:] = False
+    occ[state.citizen_pos] = True
+    occ[state.cop_pos] = True
+    cell = int(state.citizen_pos[0])
+    state.jailed[0], state.jail_left[0], state.citizen_pos[0] = True, 2, -1
+    occ[cell] = False
+    for left in (1, 0):  # a term of 2 keeps the citizen out of 2 steps
+        ep._jail(state, occ, rng["jail"])
+        assert state.jailed[0] and state.jail_left[0] == left
+    ep._jail(state, occ, rng["jail"])
+    assert not state.jailed[0]
+    assert state.citizen_pos[0] >= 0 and occ[state.citizen_pos[0]]
+    check_grid(state)
+
+
+def test_jailed_stay_on_cell_keeps_their_cells() -> None:
+    sc = scenario(steps=1, legitimacy=0.3, jailed_stay_on_cell=True, max_jail_term=20)
+    model = EpsteinCivilViolence()
+    rng = streams(8)
+    state = model.init(sc, rng)
+    prev_pos, prev_jailed = state.citizen_pos.copy(), state.jailed.copy()
+    held = 0
+    for _ in range(30):
+        model.step(state, rng)
+        state.step += 1
+        check_grid(state)
+        still = prev_jailed & state.jailed
+        np.testing.assert_array_equal(state.citizen_pos[still], prev_pos[still])
+        held += int(still.sum())
+        prev_pos, prev_jailed = state.citizen_pos.copy(), state.jailed.copy()
+    assert held > 0
+
+
+def test_movement_stays_within_vision() -> None:
+    sc = scenario(steps=1, legitimacy=1.0, citizen_density=0.3, cop_density=0.1, cop_vision=2)
+    model = EpsteinCivilViolence()
+    rng = streams(3)
+    state = model.init(sc, rng)
+    w = h = 20
+    before = np.concatenate([state.citizen_pos, state.cop_pos])
+    model.step(state, rng)
+    after = np.concatenate([state.citizen_pos, state.cop_pos])
+    check_grid(state)
+    n_cit = state.citizen_pos.size
+    moved = 0
+    for i, (a, b) in enumerate(zip(before.tolist(), after.tolist(), strict=True)):
+        dy = ((b // w - a // w + h // 2) % h) - h // 2
+        dx = ((b % w - a % w + w // 2) % w) - w // 2
+        vision = 3 if i < n_cit else 2
+        assert in_shape(dy, dx, vision, "von_neumann")
+        moved += a != b
+    assert moved > 0.9 * before.size  # plenty of room: nearly everyone moves
+
+
+def test_no_movement_keeps_cells() -> None:
+    sc = scenario(steps=20, legitimacy=1.0, movement=False)
+    model = EpsteinCivilViolence()
+    rng = streams(3)
+    state = model.init(sc, rng)
+    cells = state.citizen_pos.copy(), state.cop_pos.copy()
+    for _ in range(5):
+        model.step(state, rng)
+    np.testing.assert_array_equal(state.citizen_pos, cells[0])
+    np.testing.assert_array_equal(state.cop_pos, cells[1])
+
+
+# --------------------------------------------------------------------------- arrests
+def crowded(seed: int) -> tuple[EpsteinCivilViolence, State, Any]:
+    """Many actives and many cops close together: arrest conflicts are common."""
+    sc = scenario(steps=1, width=12, height=12, citizen_density=0.5, cop_density=0.3, cop_vision=2)
+    model = EpsteinCivilViolence()
+    state = model.init(sc, streams(seed))
+    state.active[:] = np.random.default_rng(seed).random(state.active.size) < 0.3
+    geo = model._geometry(sc.params)
+    return model, state, geo
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_arrest_conflicts(seed: int) -> None:
+    model, state, geo = crowded(seed)
+    p = state.params
+    cops, cits = ep.arrests(state, geo, np.random.default_rng(seed))
+    assert cops.size == cits.size > 0
+    assert np.unique(cops).size == cops.size, "a cop arrested twice"
+    assert np.unique(cits).size == cits.size, "a citizen was arrested twice"
+    assert state.active[cits].all()
+    w = p.width
+    for c, z in zip(state.cop_pos[cops].tolist(), state.citizen_pos[cits].tolist(), strict=True):
+        dy = ((z // w - c // w + 6) % 12) - 6
+        dx = ((z % w - c % w + 6) % 12) - 6
+        assert in_shape(dy, dx, p.cop_vision, p.neighbourhood)
+    # maximal: no idle cop has an unarrested active in vision
+    idle = np.setdiff1d(np.flatnonzero(state.cop_pos >= 0), cops)
+    left = np.setdiff1d(np.flatnonzero(state.active), cits)
+    for c in state.cop_pos[idle].tolist():
+        for z in state.citizen_pos[left].tolist():
+            dy = ((z // w - c // w + 6) % 12) - 6
+            dx = ((z % w - c % w + 6) % 12) - 6
+            assert not in_shape(dy, dx, p.cop_vision, p.neighbourhood)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_arrest_lookups_agree(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The three ways of finding a cop's candidate give the same arrests."""
+    _, state, geo = crowded(seed)
+    results = []
+    for how in ("active", "gather", "rows"):
+        monkeypatch.setattr(ep, "_cheapest", lambda *a, how=how: how)
+        cops, cits = ep.arrests(state, geo, np.random.default_rng(seed))
+        order = np.argsort(cops)
+        results.append((cops[order], cits[order]))
+    for cops, cits in results[1:]:
+        np.testing.assert_array_equal(cops, results[0][0])
+        np.testing.assert_array_equal(cits, results[0][1])
+
+
+def test_arrest_applies_terms() -> None:
+    model, state, geo = crowded(1)
+    n_active = int(state.active.sum())
+    g = np.random.default_rng(1)
+    ep._arrest(state, geo, g, np.random.default_rng(2))
+    assert 0 < state.arrests <= n_active
+    assert state.jailed.sum() == state.arrests
+    assert (state.jail_left[state.jailed] <= state.params.max_jail_term).all()
+    assert (state.citizen_pos[state.jailed] == -1).all()
+
+
+# --------------------------------------------------------------------------- schedules
+def test_legitimacy_schedules() -> None:
+    grad = {"mode": "gradual", "start": 5, "target": 0.2, "rate": 0.1}
+    _, rows = run(scenario(steps=15, legitimacy=0.9, legitimacy_schedule=grad))
+    got = [r["legitimacy"] for r in rows]
+    want = [0.9] * 5 + [max(0.2, 0.9 - 0.1 * (s - 4)) for s in range(5, 16)]
+    assert got == pytest.approx(want)
+    assert got.index(pytest.approx(0.2)) == 11  # 0.9 - 7 x 0.1, reached at step 11
+    jump = {"mode": "jump", "start": 7, "target": 0.5}
+    _, rows = run(scenario(steps=10, legitimacy=0.9, legitimacy_schedule=jump))
+    assert [r["legitimacy"] for r in rows] == pytest.approx([0.9] * 7 + [0.5] * 4)
+
+
+def test_cop_schedules_remove_and_add() -> None:
+    down = {"mode": "gradual", "start": 3, "target": 0.02, "rate": 0.01}
+    sc = scenario(steps=12, width=10, height=10, cop_density=0.1, cop_density_schedule=down)
+    _, rows = run(sc)
+    assert [r["cops"] for r in rows] == [10, 10, 10, 9, 8, 7, 6, 5, 4, 3, 2, 2, 2]
+    up = {"mode": "jump", "start": 2, "target": 0.3}
+    sc = scenario(steps=5, width=10, height=10, cop_density=0.05, cop_density_schedule=up)
+    model = EpsteinCivilViolence()
+    rng = streams(1)
+    state = model.init(sc, rng)
+    counts = []
+    for _ in range(5):
+        model.step(state, rng)
+        state.step += 1
+        check_grid(state)
+        counts.append(model.metrics(state)["cops"])
+    assert counts == [5, 30, 30, 30, 30]
+
+
+# --------------------------------------------------------------------------- engine contract
+def test_checkpoint_resume_is_bit_identical() -> None:
+    sc = scenario(steps=50)
+    model = EpsteinCivilViolence()
+    _, full = simulate(model, sc, streams(11), steps=50)
+    saved: list[Checkpoint] = []
+    simulate(model, sc, streams(11), steps=50, checkpoint_every=20, on_checkpoint=saved.append)
+    at20 = next(c for c in saved if c.step == 20)
+    _, resumed = simulate(EpsteinCivilViolence(), sc, streams(11), steps=50, resume=at20)
+    assert resumed == full
+
+
+def test_estimate_bytes_covers_the_state() -> None:
+    model = EpsteinCivilViolence()
+    small, big = scenario(), scenario(width=200, height=200)
+    assert 0 < model.estimate_bytes(small) < model.estimate_bytes(big)
+    state, _ = run(scenario(steps=2, width=200, height=200))
+    assert model.estimate_bytes(big) > 3 * state.nbytes()
+
+
+def test_kernel_imports_only_numpy() -> None:
+    code = (
+        "import sys, scslab.models.epstein\n"
+        "bad = [m for m in ('yaml', 'pydantic', 'pyarrow', 'duckdb', 'polars') if m in sys.modules]\n"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("name", EPSTEIN_PRESETS)
+def test_presets_load_and_run(name: str) -> None:
+    sc = load_scenario(name)
+    assert sc.model == "epstein"
+    assert sc.params.arrest_formula in sc.description
+    state, rows = simulate(EpsteinCivilViolence(), sc, streams(sc.seed), steps=3)
+    check_grid(state)
+    assert len(rows) == 4
