@@ -33,6 +33,9 @@ class State:
     def __getattr__(self, name: str) -> Any:  # only called when missing: for mypy
         raise AttributeError(f"State has no field {name!r}")
 
+    def __setattr__(self, name: str, value: Any) -> None:  # fields are dynamic: for mypy
+        object.__setattr__(self, name, value)
+
     def fields(self) -> dict[str, NDArray[Any]]:
         """Every saved field as a numpy array (scalars become 0-d arrays)."""
         return {k: np.asarray(v) for k, v in vars(self).items() if k not in self._reserved}

@@ -21,7 +21,7 @@ from scslab.regime.tables import (
 )
 
 
-def ratio(num: float, den: float, empty: float) -> float:
+def ratio(num: float | np.integer[Any], den: float | np.integer[Any], empty: float) -> float:
     """``num / den``, or `empty` when ``den == 0``."""
     return float(num) / float(den) if den else float(empty)
 

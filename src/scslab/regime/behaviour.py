@@ -22,45 +22,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scslab.engine import State
+from scslab.models.kuran import speaks
 from scslab.population.people import ABROAD, CHILD
 from scslab.regime.ambiguity import perceived_cost, perceived_detection
 from scslab.regime.plan import Plan
 from scslab.regime.tables import PREEMPT, candidates, sigmoid
 
-
-def _speaks_local(
-    private: NDArray[np.float32],
-    seen_share: NDArray[np.float32] | float,
-    threshold: NDArray[np.float32],
-    w_expressive: float,
-    w_reputational: float,
-    risk: NDArray[np.float32] | float = 0.0,
-) -> NDArray[np.bool_]:
-    """Kuran's rule: speak in public when ``w_e d + w_r s - risk >= theta``.
-
-    The same rule as `scslab.models.kuran.speaks`, used only when that module
-    is not installed.
-
-    Examples
-    --------
-    >>> d = np.array([0.9, 0.1], np.float32)
-    >>> _speaks_local(d, 0.0, np.array([0.5, 0.5], np.float32), 1.0, 1.0).tolist()
-    [True, False]
-    """
-    utility = np.float32(w_expressive) * private + np.float32(w_reputational) * seen_share
-    if not (np.isscalar(risk) and risk == 0.0):
-        utility = utility - risk
-    return np.asarray(utility >= threshold)
-
-
-try:  # one rule for both models: Kuran's own module
-    from scslab.models.kuran import speaks
-except ImportError:  # pragma: no cover - the kuran model is part of the package
-    speaks = _speaks_local
+# Public dissent is Kuran's rule: one implementation, in scslab.models.kuran, serves both models.
 
 
 def _share(count: NDArray[Any], deg: NDArray[np.uint16]) -> NDArray[np.float32]:
-    return count.astype(np.float32) / np.maximum(deg, 1).astype(np.float32)
+    return np.divide(count, np.maximum(deg, 1), dtype=np.float32)
 
 
 def commit_acts(

@@ -123,8 +123,7 @@ class RegimeModel:
             next_episode=0,
             ls_dirty=False,
             red_benefit=0.0,
-            **{name: 0 for name in _COUNTERS},
-            **{name: 0.0 for name in _STEP_VALUES},
+            **_zeroed_counters(),
         )
         for spec in (PENDING, LISTINGS):
             for col, arr in empty_table(spec).items():
@@ -240,3 +239,8 @@ _COUNTERS = (
     "n_own",
 )
 _STEP_VALUES = ("c_cost", "c_gravity", "s_gain", "s_cost", "s_benefit", "s_penalty")
+
+
+def _zeroed_counters() -> dict[str, Any]:
+    """Run counters (ints) and step values (floats), all zero: Python scalars in State."""
+    return {**{name: 0 for name in _COUNTERS}, **{name: 0.0 for name in _STEP_VALUES}}
