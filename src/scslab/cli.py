@@ -269,6 +269,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------- main
+from scslab.dashboard.cli import add_serve  # noqa: E402
 from scslab.experiments.cli import add_query, add_sensitivity, add_sweep  # noqa: E402
 from scslab.report.cli import add_report  # noqa: E402
 
@@ -280,6 +281,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     add_sensitivity,
     add_query,
     add_report,
+    add_serve,
 ]
 
 

@@ -1,0 +1,383 @@
+"""The dashboard's levers and plots as data: label -> scenario path, per model.
+
+No Panel here: the table, the schema look-ups and the way lever values are
+written into a scenario are plain Python, tested without a browser.
+
+Paths
+-----
+``params.legitimacy``
+    One value.
+``params.surveillance.sources[*].coverage``
+    The same value written into every element of a list; the lever shows the
+    mean of the scenario's values.
+``params.sanctions.memoranda[:n]``
+    A count: keep the first ``n`` elements of the scenario's list.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import annotated_types
+
+from scslab.errors import ScenarioError
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One slider: a label, the scenario path it writes and an optional display range.
+
+    Attributes
+    ----------
+    label : str
+        What the slider says.
+    path : str
+        Where its value goes in the scenario (see the module's notes on paths).
+    soft : (float, float), optional
+        The slider's range, within the schema's bounds (a schema bound of 1e6 makes
+        a useless slider). Typed values may go anywhere the schema allows.
+    switch : str, optional
+        Path of the mechanism's ``enabled`` flag: the lever does nothing while it
+        is false, and says so.
+    """
+
+    label: str
+    path: str
+    soft: tuple[float, float] | None = None
+    switch: str | None = None
+
+    @property
+    def is_count(self) -> bool:
+        return self.path.endswith("[:n]")
+
+
+#: The levers shown for each model, in order.
+LEVERS: dict[str, list[Lever]] = {
+    "regime": [
+        Lever(
+            "surveillance coverage",
+            "params.surveillance.sources[*].coverage",
+            switch="params.surveillance.enabled",
+        ),
+        Lever(
+            "false-record rate",
+            "params.surveillance.sources[*].false_record_rate",
+            soft=(0.0, 0.0001),
+            switch="params.surveillance.enabled",
+        ),
+        Lever(
+            "penalty severity (daily cost)",
+            "params.sanctions.domains[*].cost",
+            soft=(0.0, 1.0),
+            switch="params.sanctions.enabled",
+        ),
+        Lever(
+            "number of memoranda",
+            "params.sanctions.memoranda[:n]",
+            switch="params.sanctions.enabled",
+        ),
+        Lever(
+            "ambiguity of the rules", "params.ambiguity.level", switch="params.ambiguity.enabled"
+        ),
+        Lever("propaganda", "params.discourse.propaganda", switch="params.discourse.enabled"),
+        Lever(
+            "pre-emption threshold",
+            "params.preemption.threshold",
+            switch="params.preemption.enabled",
+        ),
+        Lever(
+            "diaspora monitoring",
+            "params.abroad.association_detection",
+            switch="params.abroad.enabled",
+        ),
+        Lever(
+            "pressure on family at home",
+            "params.abroad.family_pressure",
+            switch="params.abroad.enabled",
+        ),
+        Lever("legitimacy", "params.behaviour.legitimacy"),
+    ],
+    "epstein": [
+        Lever("legitimacy", "params.legitimacy"),
+        Lever("cop density", "params.cop_density", soft=(0.0, 0.2)),
+        Lever("citizen vision (cells)", "params.citizen_vision", soft=(1.0, 20.0)),
+        Lever("maximum jail term (steps)", "params.max_jail_term", soft=(0, 100)),
+        Lever("activation threshold", "params.active_threshold"),
+    ],
+    "axelrod": [
+        Lever("temptation T", "params.temptation", soft=(0.0, 20.0)),
+        Lever("punishment P", "params.punishment", soft=(0.0, 20.0)),
+        Lever("enforcement cost E", "params.enforcement_cost", soft=(0.0, 10.0)),
+        Lever("mutation rate", "params.mutation_rate", soft=(0.0, 0.1)),
+    ],
+    "granovetter": [
+        Lever("mean threshold", "params.mean", soft=(0.0, 100.0)),
+        Lever("sd of thresholds", "params.sd", soft=(0.0, 50.0)),
+    ],
+    "kuran": [],
+}
+
+#: The measures streamed into plots, per model (others: the first few metrics).
+MEASURES: dict[str, list[str]] = {
+    "regime": ["sanctioned_share", "dissent_public", "falsification_gap", "state_precision"],
+    "epstein": ["active", "jailed"],
+    "axelrod": ["mean_boldness", "mean_vengefulness"],
+    "granovetter": ["rioters"],
+    "kuran": ["public_opposition", "private_opposition", "falsification_gap"],
+}
+MAX_DEFAULT_MEASURES = 4
+
+_TOKEN = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?P<index>\[(?:\*|:n|\d+)\])?$")
+
+
+def levers_for(model: str, scenario: Mapping[str, Any] | None = None) -> list[Lever]:
+    """The levers of `model` whose paths exist in `scenario` (all when it is None)."""
+    out = []
+    for lever in LEVERS.get(model, []):
+        if scenario is None:
+            out.append(lever)
+            continue
+        try:
+            if get_values(scenario, lever.path):
+                out.append(lever)
+        except (KeyError, IndexError, TypeError):
+            continue
+    return out
+
+
+def measures_for(model: str, metric_names: Sequence[str]) -> list[str]:
+    """The measures to plot: the model's list where present, else the first metrics."""
+    names = [m for m in MEASURES.get(model, []) if m in metric_names]
+    if names:
+        return names
+    return [m for m in metric_names if m != "step"][:MAX_DEFAULT_MEASURES]
+
+
+def _tokens(path: str) -> list[tuple[str, str | None]]:
+    out = []
+    for part in path.split("."):
+        m = _TOKEN.match(part)
+        if m is None:
+            raise ValueError(f"bad lever path {path!r} (at {part!r})")
+        out.append((m["key"], m["index"]))
+    return out
+
+
+def get_values(data: Mapping[str, Any], path: str) -> list[Any]:
+    """Every value at `path` in plain scenario data (``[*]`` expands; ``[:n]`` gives the list)."""
+    nodes: list[Any] = [data]
+    for key, index in _tokens(path):
+        nxt: list[Any] = []
+        for node in nodes:
+            value = node[key]
+            if index is None or index == "[:n]":
+                nxt.append(value)
+            elif index == "[*]":
+                nxt.extend(value)
+            else:
+                nxt.append(value[int(index[1:-1])])
+        nodes = nxt
+    return nodes
+
+
+def current_value(data: Mapping[str, Any], lever: Lever) -> float | int | None:
+    """The value a lever shows for scenario data: the value, the mean, or the count."""
+    values = get_values(data, lever.path)
+    if lever.is_count:
+        return len(values[0]) if values else 0
+    nums = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    if not nums:
+        return None
+    if len(nums) == 1:
+        return nums[0]
+    return sum(nums) / len(nums)
+
+
+def set_value(data: dict[str, Any], lever: Lever, value: Any, base: Mapping[str, Any]) -> None:
+    """Write a lever's value into `data` (in place); a count cuts `base`'s list."""
+    tokens = _tokens(lever.path)
+    if lever.is_count:
+        key = tokens[-1][0]
+        parents = _walk(data, tokens[:-1])
+        originals = _walk(base, tokens[:-1])
+        for parent, original in zip(parents, originals, strict=True):
+            parent[key] = copy.deepcopy(list(original[key])[: int(value)])
+        return
+    key, index = tokens[-1]
+    for parent in _walk(data, tokens[:-1]):
+        if index is None:
+            parent[key] = value
+        elif index == "[*]":
+            parent[key] = [value for _ in parent[key]]
+        else:
+            parent[key][int(index[1:-1])] = value
+
+
+def _walk(data: Any, tokens: Sequence[tuple[str, str | None]]) -> list[Any]:
+    nodes = [data]
+    for key, index in tokens:
+        nxt = []
+        for node in nodes:
+            value = node[key]
+            if index is None:
+                nxt.append(value)
+            elif index == "[*]":
+                nxt.extend(value)
+            else:
+                nxt.append(value[int(index[1:-1])])
+        nodes = nxt
+    return nodes
+
+
+def switched_off(data: Mapping[str, Any], lever: Lever) -> bool:
+    """Whether the lever's mechanism is off in `data`."""
+    if lever.switch is None:
+        return False
+    try:
+        values = get_values(data, lever.switch)
+    except (KeyError, IndexError, TypeError):
+        return False
+    return not all(bool(v) for v in values)
+
+
+# --------------------------------------------------------------------------- schema
+def _model_of(annotation: Any) -> Any:
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _is_int(annotation: Any) -> bool:
+    if annotation is int:
+        return True
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    return bool(args) and all(a is int for a in args)
+
+
+def schema_bounds(
+    model: str, lever: Lever, data: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The lever's range from the scenario schema: ``lo``, ``hi``, ``integer``, ``nullable``.
+
+    A count's range is 0 .. the length of the list in `data` (the preset's).
+    """
+    from scslab.scenario import scenario_class
+
+    if lever.is_count:
+        hi = len(get_values(data, lever.path)[0]) if data is not None else 0
+        return {"lo": 0, "hi": hi, "integer": True, "nullable": False}
+    current: Any = scenario_class(model)
+    info = None
+    for key, _index in _tokens(lever.path):
+        cls = _model_of(current)
+        if cls is None or key not in cls.model_fields:
+            raise ScenarioError(f"lever path {lever.path!r}: no key {key!r} in the schema")
+        info = cls.model_fields[key]
+        current = info.annotation
+    assert info is not None
+    lo = hi = None
+    lo_open = hi_open = False
+    for m in info.metadata:
+        if isinstance(m, annotated_types.Ge):
+            lo = m.ge
+        elif isinstance(m, annotated_types.Gt):
+            lo, lo_open = m.gt, True
+        elif isinstance(m, annotated_types.Le):
+            hi = m.le
+        elif isinstance(m, annotated_types.Lt):
+            hi, hi_open = m.lt, True
+    nullable = type(None) in typing.get_args(info.annotation)
+    return {
+        "lo": lo,
+        "hi": hi,
+        "lo_open": lo_open,
+        "hi_open": hi_open,
+        "integer": _is_int(info.annotation),
+        "nullable": nullable,
+    }
+
+
+def slider_range(model: str, lever: Lever, data: Mapping[str, Any]) -> tuple[float, float, bool]:
+    """The slider's (start, end, integer): the soft range clipped to the schema's bounds."""
+    b = schema_bounds(model, lever, data)
+    lo = b["lo"] if b["lo"] is not None else min(0.0, *(lever.soft or (0.0,)))
+    hi = b["hi"]
+    if hi is None:
+        hi = lever.soft[1] if lever.soft else max(1.0, 2 * abs(current_value(data, lever) or 1))
+    if lever.soft is not None:
+        lo = max(lo, lever.soft[0])
+        hi = min(hi, lever.soft[1])
+    value = current_value(data, lever)
+    if isinstance(value, int | float):
+        lo, hi = min(lo, value), max(hi, value)
+    if b["integer"]:
+        return int(lo), int(hi), True
+    return float(lo), float(hi), False
+
+
+def apply_levers(
+    base: Mapping[str, Any], values: Mapping[str, Any], model: str | None = None
+) -> Any:
+    """A validated `Scenario`: `base` (plain data) with each lever's value written in.
+
+    Raises
+    ------
+    ScenarioError
+        With the schema's message (field, allowed range, value) when a value is refused.
+    """
+    model = model or str(base.get("model"))
+    data = copy.deepcopy(dict(base))
+    by_path = {lever.path: lever for lever in LEVERS.get(model, [])}
+    try:
+        return _apply(base, values, model, data, by_path)
+    except ScenarioError as exc:
+        raise ScenarioError(_fold_wildcards(str(exc), values)) from None
+
+
+def _fold_wildcards(message: str, values: Mapping[str, Any]) -> str:
+    """One line for a value refused in every element of a list: ``sources[*].coverage``."""
+    lines = message.splitlines()
+    for path in values:
+        if "[*]" not in path:
+            continue
+        pattern = re.compile(re.escape(path).replace(re.escape("[*]"), r"\[\d+\]"))
+        lines = [pattern.sub(path, line) for line in lines]
+    return "\n".join(dict.fromkeys(lines))
+
+
+def _apply(
+    base: Mapping[str, Any],
+    values: Mapping[str, Any],
+    model: str,
+    data: dict[str, Any],
+    by_path: Mapping[str, Lever],
+) -> Any:
+    from scslab.scenario import load_scenario
+
+    for path, value in values.items():
+        lever = by_path.get(path) or Lever(path, path)
+        if lever.is_count:
+            hi = len(get_values(base, path)[0])
+            if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+                raise ScenarioError(
+                    f"{path.removesuffix('[:n]')}: the number to keep must be a "
+                    f"whole number in [0, {hi}]; got {value!r}"
+                )
+            if not 0 <= value <= hi:
+                raise ScenarioError(
+                    f"{path.removesuffix('[:n]')}: the number to keep must be in "
+                    f"[0, {hi}]; got {int(value)}"
+                )
+        set_value(data, lever, value, base)
+    return load_scenario(data)

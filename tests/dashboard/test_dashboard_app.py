@@ -1,0 +1,88 @@
+"""The dashboard's session object, driven without a browser or a server."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import yaml
+
+pytest.importorskip("panel")
+pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+
+from scslab.dashboard import is_loopback  # noqa: E402
+from scslab.dashboard.app import Dashboard, create_app, default_label, scenario_sources  # noqa: E402
+from scslab.scenario import load_scenario  # noqa: E402
+
+SMALL = "name: small\nmodel: epstein\nsteps: 50\nseed: 3\nparams:\n  width: 16\n  height: 16\n"
+
+
+@pytest.fixture
+def board(tmp_path):
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL)
+    return Dashboard({"small": str(path), **scenario_sources()}, initial="small")
+
+
+def points(board):
+    return len(board.source.data["step"])
+
+
+def test_sources_start_with_the_whole_system():
+    sources = scenario_sources()
+    assert sources[default_label(sources)] == "full-regime"
+    assert create_app(sources) is not None
+
+
+def test_step_streams_and_reset_clears(board):
+    assert points(board) == 1
+    asyncio.run(board._advance(3))
+    assert points(board) == 4
+    assert board.source.data["step"] == [0.0, 1.0, 2.0, 3.0]
+    assert "step **3** of 50" in board.status.object
+    board.reset()
+    assert points(board) == 1
+
+
+def test_a_lever_restarts_the_run_with_the_new_value(board):
+    asyncio.run(board._advance(2))
+    board.widgets["params.legitimacy"].value = 0.5
+    assert board.scenario.params.legitimacy == 0.5
+    assert points(board) == 1 and not board.error.visible
+    exported = board._export().getvalue()
+    scn = load_scenario(yaml.safe_load(exported))
+    assert scn.params.legitimacy == 0.5 and scn.params.width == 16
+    assert "params.legitimacy=0.5" in exported  # the header says what changed
+
+
+def test_out_of_range_value_is_refused_with_the_schema_message(board):
+    widget = board.widgets["params.legitimacy"]
+    widget.value = 1.4
+    assert board.error.visible
+    assert board.error.object == "params.legitimacy must be in [0, 1]; got 1.4"
+    assert widget.value == pytest.approx(0.82) and widget.end == 1.0
+    assert board.scenario.params.legitimacy == pytest.approx(0.82)
+    widget.value = 0.6  # a good value clears the message
+    assert not board.error.visible
+
+
+def test_regime_runs_both_worlds_and_shows_people(board):
+    label = next(k for k, v in board.sources.items() if v == "court-blacklist")
+    board.preset.value = label
+    assert board.sim.base is not None
+    assert len(board.pictures.objects) == 2  # with and without the system, side by side
+    assert set(board.picture_sources["base"].data["state"]) <= {"free", "abroad"}
+    assert "params.discourse.propaganda" in board.widgets
+    assert board.widgets["params.discourse.propaganda"].disabled  # off in this preset
+    assert {"sanctioned_share", "sanctioned_share__base"} <= set(board.source.data)
+
+
+def test_a_closed_session_drops_its_simulation(board):
+    board.close()
+    asyncio.run(board._advance(3))
+    assert board.sim is None
+
+
+def test_loopback():
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.4")
