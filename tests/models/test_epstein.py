@@ -168,7 +168,10 @@ def test_arrest_probability_forms() -> None:
 
 
 def hand_state(formula: str, hardship: float, risk: float, n_cops: int, n_active: int) -> State:
-    """A citizen at (5, 5) of an 11x11 torus; cops and active citizens next to it."""
+    """A citizen at (5, 5) of an 11x11 torus (the last one); cops and actives next to it.
+
+    Citizens are numbered by hardship, highest first, as the kernel expects.
+    """
     sc = scenario(
         width=11,
         height=11,
@@ -186,10 +189,10 @@ def hand_state(formula: str, hardship: float, risk: float, n_cops: int, n_active
     n_cit = 1 + n_active
     return State(
         params=p,
-        citizen_pos=np.array([5 * 11 + 5, *cells[:n_active]], dtype=np.int32),
-        hardship=np.array([hardship] + [1.0] * n_active),
-        risk_aversion=np.array([risk] + [0.0] * n_active),
-        active=np.array([False] + [True] * n_active),
+        citizen_pos=np.array([*cells[:n_active], 5 * 11 + 5], dtype=np.int32),
+        hardship=np.array([1.0] * n_active + [hardship]),
+        risk_aversion=np.array([0.0] * n_active + [risk]),
+        active=np.array([True] * n_active + [False]),
         jailed=np.zeros(n_cit, dtype=bool),
         jail_left=np.zeros(n_cit, dtype=np.int32),
         cop_pos=np.array(cells[n_active : n_active + n_cops], dtype=np.int32),
@@ -217,7 +220,48 @@ def test_decision_by_arrest_formula(
     for formula, active in expected.items():
         state = hand_state(formula, hardship, 1.0, n_cops, n_active)
         ep._decide(state)
-        assert bool(state.active[0]) is active, formula
+        assert bool(state.active[-1]) is active, formula
+
+
+@pytest.mark.parametrize(
+    ("kind", "vision"), [("von_neumann", 5), ("euclidean", 7), ("moore", 2), ("moore", 90)]
+)
+@pytest.mark.parametrize("formula", ["exact", "floor", "round"])
+def test_decide_matches_brute_force(kind: str, vision: float, formula: str) -> None:
+    """Counts packed in 16 or 32 bits; jailed citizens on or off the grid."""
+    sc = scenario(
+        width=15,
+        height=13,
+        citizen_density=0.5,
+        cop_density=0.2,
+        citizen_vision=vision,
+        neighbourhood=kind,
+        arrest_formula=formula,
+        legitimacy=0.3,
+        jailed_stay_on_cell=True,
+    )
+    p = sc.params
+    state = EpsteinCivilViolence().init(sc, streams(9))
+    g = np.random.default_rng(9)
+    n = state.active.size
+    state.jailed[:] = g.random(n) < 0.2
+    state.active[:] = (g.random(n) < 0.4) & ~state.jailed
+    state.citizen_pos[state.jailed & (g.random(n) < 0.5)] = -1  # some have left the grid
+    before = state.active.copy()
+    offsets = shape_cells(vision, kind, p.height, p.width)
+    cops = set(state.cop_pos[state.cop_pos >= 0].tolist())
+    actives = {int(state.citizen_pos[i]) for i in np.flatnonzero(before)}
+    expected = np.zeros(n, dtype=bool)
+    for i in np.flatnonzero(~state.jailed).tolist():
+        y, x = divmod(int(state.citizen_pos[i]), p.width)
+        seen = {((y + dy) % p.height) * p.width + (x + dx) % p.width for dy, dx in offsets}
+        c = len(seen & cops)
+        a = 1 + len(seen & actives) - int(before[i])
+        prob = arrest_probability(np.array([c]), np.array([a]), 2.3, formula)[0]
+        g_ = state.hardship[i] * (1 - 0.3)
+        expected[i] = g_ - state.risk_aversion[i] * prob > 0.1
+    ep._decide(state)
+    np.testing.assert_array_equal(state.active, expected)
 
 
 # --------------------------------------------------------------------------- run-level

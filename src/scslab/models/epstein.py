@@ -28,16 +28,30 @@ Order of one step (synchronous, vectorised; step ``s = state.step + 1``)
 3. **Decisions**: every free citizen decides at once, from the counts of cops
    and of actives (the previous step's states) on the grid.
 4. **Arrests**: each cop picks an active citizen in its vision; conflicts are
-   resolved in rounds (see `_arrest`). An arrested citizen is quiet and jailed;
-   it leaves the grid unless ``jailed_stay_on_cell``.
+   resolved in rounds (see `arrests`). An arrested citizen is quiet and
+   jailed; it leaves the grid unless ``jailed_stay_on_cell``.
 5. **Movement** (when ``movement``): every free agent (cop or free citizen)
    tries to move to a random empty cell within its vision (see `_move`).
 
 Mesa 3.3.1 instead activates agents one by one in random order, each citizen
 deciding and then moving and each cop arresting and then moving; that is the
-sequential version of the same rules. Initial placement puts exactly
-``round(density * cells)`` citizens and cops on random distinct cells (Mesa
-draws a kind for each cell independently, so its counts vary by a few).
+sequential version of the same rules. One visible consequence: here cops see
+every citizen who has just turned active, so a wave of activation is arrested
+in the step it starts (the metric ``arrests`` counts it; ``active + arrests``
+is the number active right after the decisions), where in Mesa the citizens
+who turn active after the nearby cops have moved stay active into the next
+step. Initial placement puts exactly ``round(density * cells)`` citizens and
+cops on random distinct cells (Mesa draws a kind for each cell
+independently, so its counts vary by a few).
+
+Random streams: ``init`` (placement, H, R), ``schedule`` (cops removed or
+added), ``jail`` (terms, cells on release), ``arrest`` (keys and priorities),
+``movement``.
+
+Performance: the neighbourhood counts are prefix sums along rows, O(cells x
+rows of the shape); a cop's candidate is found from the actives' side, the
+cops' side or by sliding minima along rows, whichever is cheapest; movers are
+handled in a few rounds of vectorised claims. No Python loop runs over agents.
 
 Vision shapes (`neighbourhood`, for a radius ``v``): ``moore`` (|dx|, |dy| <=
 floor(v)), ``von_neumann`` (|dx| + |dy| <= floor(v)), ``euclidean`` (dx^2 +
@@ -72,6 +86,7 @@ _F_MAX = 64
 _GATHER_BLOCK = 1 << 20
 
 IntArray = NDArray[np.int32]
+KeyArray = NDArray[np.signedinteger[Any]]  # int16 or int32 keys of active citizens
 
 
 # --------------------------------------------------------------------------- shapes
@@ -333,7 +348,6 @@ class _Geometry:
         self.occ = np.zeros(cells + 1, dtype=bool)
         self.claim = np.full(cells, _I64_MAX, dtype=np.int64)
         self.cop_id = np.full(cells + 1, -1, dtype=np.int32)
-        self.agent = np.full(cells + 1, -1, dtype=np.int32)  # cell -> agent, in _move
 
     def _offsets(self, nb: Neighbourhood, own: bool) -> NDArray[np.intp]:
         off = nb.off_dy.astype(np.intp) * self.wp + nb.off_dx
@@ -564,10 +578,13 @@ def _decide(state: State) -> None:
         return
     h, w = p.height, p.width
     nb = neighbourhood(p.citizen_vision, p.neighbourhood, h, w)
-    # cops in the low bits, actives in the high bits: one pass counts both
-    if nb.size < 1 << 15:
-        dtype: type[np.integer[Any]] = np.int32
-        shift = 16
+    # cops in the low bits, actives in the high bits: one pass counts both, in
+    # the narrowest integers that hold them (the high part stays positive)
+    dtype: type[np.integer[Any]]
+    if nb.size < 1 << 7:
+        dtype, shift = np.int16, 8
+    elif nb.size < 1 << 15:
+        dtype, shift = np.int32, 16
     else:
         dtype, shift = np.int64, 32
     grid = np.zeros(h * w + 1, dtype=dtype)  # spare slot for index -1
@@ -588,16 +605,14 @@ def _decide(state: State) -> None:
     act[k:] = False
 
 
-def _cop_min(
-    keygrid: NDArray[np.int32], geo: _Geometry, base: NDArray[np.intp]
-) -> NDArray[np.int32]:
+def _cop_min(keygrid: KeyArray, geo: _Geometry, base: NDArray[np.intp]) -> KeyArray:
     """Smallest key of `keygrid` in the cop vision around each padded `base` cell.
 
     Gathers the shape around every cop (cops x shape lookups); with many cops,
     `_cop_min_rows` does the same in passes over the grid.
     """
     offs = geo.cop_seen
-    out = np.empty(base.size, dtype=np.int32)
+    out = np.empty(base.size, dtype=keygrid.dtype)
     # many cops: build the padded key grid once; few: look up through `wrap`
     padded = keygrid.take(geo.wrap) if _pad_first(geo, base.size) else None
     block = max(1, _GATHER_BLOCK // offs.size)
@@ -608,9 +623,7 @@ def _cop_min(
     return out
 
 
-def _cop_min_rows(
-    keygrid: NDArray[np.int32], geo: _Geometry, base: NDArray[np.intp]
-) -> NDArray[np.int32]:
+def _cop_min_rows(keygrid: KeyArray, geo: _Geometry, base: NDArray[np.intp]) -> KeyArray:
     """`_cop_min` by rows: sliding minima along the rows, then one lookup per row of the shape.
 
     Minima over windows of width ``2^j`` are built by doubling, and a window of
@@ -627,7 +640,7 @@ def _cop_min_rows(
         levels.append(np.minimum(prev[:, :-step], prev[:, step:]))
     yp = base // wp
     at = yp * w + (base - yp * wp - px)  # (row in padded, column in grid), row-major
-    out = np.full(base.size, _I32_MAX, dtype=np.int32)
+    out = np.full(base.size, np.iinfo(keygrid.dtype).max, dtype=keygrid.dtype)
     for hw in np.unique(nb.half).tolist():
         if hw < 0:
             rows = np.repeat(padded[:, px : px + w].min(axis=1, keepdims=True), w, axis=1)
@@ -643,8 +656,8 @@ def _cop_min_rows(
 
 
 def _active_min(
-    keys: NDArray[np.int32], geo: _Geometry, base: NDArray[np.intp], n_cops: int, none: int
-) -> NDArray[np.int32]:
+    keys: KeyArray, geo: _Geometry, base: NDArray[np.intp], n_cops: int, none: int
+) -> KeyArray:
     """Smallest key of the actives (padded `base` cells) each cop sees, or `none`.
 
     Cops are found through ``geo.cop_id`` (cell -> cop index, -1 elsewhere).
@@ -652,7 +665,7 @@ def _active_min(
     the active's cop-vision shape holds the cop) but costs actives x shape.
     """
     offs = geo.cop_seen
-    out = np.full(n_cops, none, dtype=np.int32)
+    out = np.full(n_cops, none, dtype=keys.dtype)
     padded = geo.cop_id.take(geo.wrap) if _pad_first(geo, base.size) else None
     block = max(1, _GATHER_BLOCK // offs.size)
     for lo in range(0, base.size, block):
@@ -745,8 +758,10 @@ def arrests(
     if act.size == 0 or cops.size == 0:
         return empty, empty
     cells = p.height * p.width
-    none = np.int32(act.size)
-    keys = g.permutation(act.size).astype(np.int32)
+    none = int(act.size)
+    # keys 0..n-1, `none` = n for no active; 16 bits halve the traffic of the lookups
+    key_type = np.int16 if act.size < np.iinfo(np.int16).max else np.int32
+    keys: KeyArray = g.permutation(act.size).astype(key_type)
     owner = np.empty(act.size, dtype=np.intp)  # key -> citizen
     owner[keys] = act
     slot = np.empty(act.size, dtype=np.intp)  # key -> index in `act`
@@ -755,10 +770,10 @@ def arrests(
     act_base = geo.base(state.citizen_pos.take(act))
     cop_cells = state.cop_pos.take(cops)
     cop_base = geo.base(cop_cells)
-    keygrid: NDArray[np.int32] | None = None  # cell -> key of its active; built when needed
+    keygrid: KeyArray | None = None  # cell -> key of its active; built when needed
     free = np.ones(act.size, dtype=bool)  # actives not arrested yet
     seeking = np.arange(cops.size)  # cops that have not arrested yet
-    taken: list[NDArray[np.int32]] = []
+    taken: list[NDArray[Any]] = []
     takers: list[NDArray[np.intp]] = []
     for _ in range(ARREST_ROUNDS):
         left = np.flatnonzero(free)
@@ -770,7 +785,7 @@ def arrests(
             cop_id[cop_cells.take(seeking)] = -1
         else:  # look from the cops
             if keygrid is None:
-                keygrid = np.full(cells, none, dtype=np.int32)
+                keygrid = np.full(cells, none, dtype=key_type)
                 keygrid[state.citizen_pos.take(act.take(left))] = keys.take(left)
             look = _cop_min if how == "gather" else _cop_min_rows
             cand = look(keygrid, geo, cop_base.take(seeking))
@@ -805,45 +820,32 @@ def _move(state: State, geo: _Geometry, g: np.random.Generator) -> None:
     round; the others draw again, for `MOVE_ROUNDS` rounds, then stay. This
     approximates "a uniformly random empty cell in vision": an agent with few
     empty cells nearby may stay although one exists.
-
-    Movers are taken in cell order, so that the lookups of their targets
-    stay close together in memory.
     """
-    p = state.params
     n_cit = state.citizen_pos.size
     tab_c, tab_k = geo.cit_move, geo.cop_move
-    empty = ~geo.occ[:-1]  # empty cells; updated as agents move (occ is not)
-    mov = ~empty
-    if p.jailed_stay_on_cell or not tab_c.size:
-        pinned = state.jailed if tab_c.size else np.ones(n_cit, dtype=bool)
-        mov[state.citizen_pos.take(np.flatnonzero(pinned))] = False
-    if not tab_k.size:
-        mov[state.cop_pos[state.cop_pos >= 0]] = False
-    cells = np.flatnonzero(mov)
-    if cells.size == 0:
+    # movers: free citizens (all on the grid) then cops, as indices into `pos`
+    cit = np.flatnonzero(~state.jailed) if tab_c.size else np.empty(0, np.intp)
+    cop = np.flatnonzero(state.cop_pos >= 0) if tab_k.size else np.empty(0, np.intp)
+    who = np.concatenate([cit, cop + n_cit])
+    if who.size == 0:
         return
-    # cell -> agent at the start of the phase (each agent moves at most once)
-    agent = geo.agent
-    agent[state.citizen_pos] = np.arange(n_cit, dtype=np.int32)
-    agent[state.cop_pos] = np.arange(n_cit, n_cit + state.cop_pos.size, dtype=np.int32)
-    pos = np.concatenate([state.citizen_pos, state.cop_pos])  # new cells, by agent
-    base = geo.base(cells)
-    del cells
+    pos = np.concatenate([state.citizen_pos, state.cop_pos]).astype(np.intp)
+    base = geo.base(pos.take(who))
+    empty = ~geo.occ[:-1]  # updated as agents move (occ is not)
     one_table = bool(np.array_equal(tab_c, tab_k))
     if not one_table:
         tabs = np.concatenate([tab_c, tab_k])
         size_of = np.array([tab_c.size, tab_k.size], dtype=np.uint64)
         start_of = np.array([0, tab_c.size], dtype=np.intp)
-        kind = (agent.take(geo.wrap.take(base)) >= n_cit).astype(np.intp)
-    claim = geo.claim
-    wrap = geo.wrap
+    claim, wrap = geo.claim, geo.wrap
     for _ in range(MOVE_ROUNDS):
-        n = base.size
+        n = who.size
         if n == 0:
             break
         if one_table:
             off = tab_c.take(_draw(g, tab_c.size, n))
         else:  # multiply-shift: a uniform index below each mover's table size
+            kind = (who >= n_cit).astype(np.intp)
             r = g.integers(0, 1 << 32, size=n, dtype=np.uint64)
             r *= size_of.take(kind)
             r >>= np.uint64(32)
@@ -861,16 +863,14 @@ def _move(state: State, geo: _Geometry, g: np.random.Generator) -> None:
         claim[t_c] = _I64_MAX
         win = cand.take(won)
         t_w = t_c.take(won)
-        src = wrap.take(base.take(win))
-        empty[src] = True
+        w_who = who.take(win)
+        empty[pos.take(w_who)] = True
         empty[t_w] = False
-        pos[agent.take(src)] = t_w
+        pos[w_who] = t_w
         stay = np.ones(n, dtype=bool)
         stay[win] = False
         keep = np.flatnonzero(stay)
-        base = base.take(keep)
-        if not one_table:
-            kind = kind.take(keep)
+        who, base = who.take(keep), base.take(keep)
     state.citizen_pos[:] = pos[:n_cit]
     state.cop_pos[:] = pos[n_cit:]
 
