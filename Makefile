@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/scslab run epstein --steps 300 --seed 7 --out runs/demo --force
+	$(BIN)/scslab run epstein --steps 300 --seed 7 --out runs/demo --force --report
+	@echo "report: open runs/demo/report.html in a browser (figures in runs/demo/figures/)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

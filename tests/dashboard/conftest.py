@@ -4,48 +4,18 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-NO_CHROMIUM = "needs /usr/bin/chromium (.ci/run installs it: apt-get install chromium)"
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+from dash_browser import CHROMIUM, CHROMIUM_ARGS, free_port
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
-
-
-def is_local(url: str) -> bool:
-    """Whether a request stays on this machine (data:, blob: of a local page, file:, loopback)."""
-    parsed = urlparse(url)
-    if parsed.scheme in ("data", "about", "file"):
-        return True
-    if parsed.scheme == "blob":
-        return is_local(url[len("blob:") :])
-    return parsed.hostname in LOCAL_HOSTS
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 SMALL = """name: epstein-small

@@ -20,6 +20,7 @@ from scslab.report import plot
 from scslab.report.plot import WITH, WITHOUT, Figure
 from scslab.report.words import (
     compare,
+    first_sentences,
     fmt,
     fmt_diff,
     is_share,
@@ -791,5 +792,5 @@ def run_summary(data: RunData, figures: Sequence[Figure]) -> str:
             "system switched off, on the same random numbers"
         )
     text += ". "
-    text += " ".join(f.text for f in figures[:2])
+    text += " ".join(first_sentences(f.text, 4) for f in figures[:2])
     return text

@@ -21,7 +21,16 @@ from scslab.errors import StoreError, did_you_mean
 from scslab.report import plot
 from scslab.report.plot import WITH, WITHOUT, Figure
 from scslab.report.run import HEADLINE
-from scslab.report.words import fmt, is_share, join, label, number, sentence, short_label
+from scslab.report.words import (
+    first_sentences,
+    fmt,
+    is_share,
+    join,
+    label,
+    number,
+    sentence,
+    short_label,
+)
 
 #: Columns of ``runs`` that are not varied paths.
 RUN_COLUMNS = {
@@ -474,5 +483,5 @@ def sweep_summary(data: SweepData, measures: Sequence[str], figures: Sequence[Fi
         + (", each with its baseline on the same random numbers" if data.has_baseline else "")
         + ". Each figure shows a measure's value at the last step of each run. "
     )
-    text += " ".join(f.text for f in figures[:2])
+    text += " ".join(first_sentences(f.text, 1) for f in figures[:2])
     return text

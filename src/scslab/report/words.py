@@ -189,3 +189,10 @@ def sentence(text: str) -> str:
         return ""
     text = text[0].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def first_sentences(text: str, n: int) -> str:
+    """The first `n` sentences of `text` (split at '. ')."""
+    parts = text.split(". ")
+    out = ". ".join(parts[:n]).strip()
+    return out if out.endswith(".") or not out else out + "."
