@@ -360,6 +360,26 @@ def test_jail_countdown_and_release() -> None:
     check_grid(state)
 
 
+@pytest.mark.parametrize("occupied", [0.3, 0.97])  # sampled by rejection / from a list
+def test_empty_cells_are_distinct_and_uniform(occupied: float) -> None:
+    g = np.random.default_rng(0)
+    cells = 2000
+    occ = np.zeros(cells + 1, dtype=bool)
+    occ[: int(occupied * cells)] = True
+    g.shuffle(occ[:-1])
+    counts = np.zeros(cells, dtype=np.int64)
+    draws = 3000
+    for _ in range(draws):
+        got = ep._empty_cells(occ, 3, g)
+        assert np.unique(got).size == 3 and not occ[got].any()
+        counts[got] += 1
+    free = counts[~occ[:-1]]
+    expected = 3 * draws / free.size
+    # every empty cell is drawn about equally often (Poisson spread)
+    assert abs(free.mean() - expected) < 1e-9
+    assert free.std() < 1.5 * math.sqrt(expected)
+
+
 def test_jailed_stay_on_cell_keeps_their_cells() -> None:
     sc = scenario(steps=1, legitimacy=0.3, jailed_stay_on_cell=True, max_jail_term=20)
     model = EpsteinCivilViolence()

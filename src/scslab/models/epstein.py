@@ -515,13 +515,13 @@ def _adjust_cops(state: State, occ: NDArray[np.bool_], target: int, g: np.random
         occ[cop_pos[gone]] = False
         cop_pos[gone] = -1
     elif target > alive.size:
-        empty = np.flatnonzero(~occ[:-1])
+        empty = occ.size - 1 - int(np.count_nonzero(occ[:-1]))
         # keep a cell for every jailed citizen who has left the grid
         off_grid = int(np.count_nonzero(state.citizen_pos < 0))
         free_slots = np.flatnonzero(cop_pos < 0)
-        n = min(target - alive.size, empty.size - off_grid, free_slots.size)
+        n = min(target - alive.size, empty - off_grid, free_slots.size)
         if n > 0:
-            cells = g.choice(empty, n, replace=False).astype(np.int32)
+            cells = _empty_cells(occ, n, g)
             cop_pos[free_slots[:n]] = cells
             occ[cells] = True
 
@@ -540,10 +540,29 @@ def _jail(state: State, occ: NDArray[np.bool_], g: np.random.Generator) -> None:
     state.jailed[out] = False
     off = out[state.citizen_pos[out] < 0]
     if off.size:
-        empty = np.flatnonzero(~occ[:-1])
-        cells = g.choice(empty, off.size, replace=False).astype(np.int32)
+        cells = _empty_cells(occ, off.size, g)
         state.citizen_pos[off] = cells
         occ[cells] = True
+
+
+def _empty_cells(occ: NDArray[np.bool_], n: int, g: np.random.Generator) -> IntArray:
+    """`n` distinct empty cells, uniformly at random (``occ`` has a spare last slot).
+
+    When empty cells are plentiful, draws random cells and keeps the first
+    empty, distinct ones (a uniform sample without replacement, in O(n));
+    otherwise lists the empty cells and samples from them.
+    """
+    cells = occ.size - 1
+    free = cells - int(np.count_nonzero(occ[:-1]))
+    if free >= 20 * n and 20 * free >= cells:
+        size = int(1.5 * n * cells / free) + 16
+        for _ in range(4):
+            draw = g.integers(0, cells, size=size)
+            draw = draw[~occ.take(draw)]
+            _, first = np.unique(draw, return_index=True)
+            if first.size >= n:
+                return draw.take(np.sort(first)[:n]).astype(np.int32)
+    return g.choice(np.flatnonzero(~occ[:-1]), n, replace=False).astype(np.int32)
 
 
 def _could_act(hardship: NDArray[np.float64], legitimacy: float, threshold: float) -> int:
@@ -857,7 +876,9 @@ def _move(state: State, geo: _Geometry, g: np.random.Generator) -> None:
             continue
         t_c = target.take(cand)
         # distinct keys: random high bits, the mover's index as tie-break
-        k_c = (g.integers(0, 1 << 31, size=cand.size, dtype=np.int64) << 32) | cand
+        k_c = g.integers(0, 1 << 31, size=cand.size, dtype=np.int64)
+        k_c <<= 32
+        k_c |= cand
         np.minimum.at(claim, t_c, k_c)
         won = np.flatnonzero(claim.take(t_c) == k_c)
         claim[t_c] = _I64_MAX
