@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import yaml
@@ -24,6 +25,12 @@ def board(tmp_path):
     return Dashboard({"small": str(path), **scenario_sources()}, initial="small")
 
 
+def run(coro):
+    """Run a coroutine to its end, also when this thread already has a running loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def points(board):
     return len(board.source.data["step"])
 
@@ -36,7 +43,7 @@ def test_sources_start_with_the_whole_system():
 
 def test_step_streams_and_reset_clears(board):
     assert points(board) == 1
-    asyncio.run(board._advance(3))
+    run(board._advance(3))
     assert points(board) == 4
     assert board.source.data["step"] == [0.0, 1.0, 2.0, 3.0]
     assert "step **3** of 50" in board.status.object
@@ -45,7 +52,7 @@ def test_step_streams_and_reset_clears(board):
 
 
 def test_a_lever_restarts_the_run_with_the_new_value(board):
-    asyncio.run(board._advance(2))
+    run(board._advance(2))
     board.widgets["params.legitimacy"].value = 0.5
     assert board.scenario.params.legitimacy == 0.5
     assert points(board) == 1 and not board.error.visible
@@ -79,7 +86,7 @@ def test_regime_runs_both_worlds_and_shows_people(board):
 
 def test_a_closed_session_drops_its_simulation(board):
     board.close()
-    asyncio.run(board._advance(3))
+    run(board._advance(3))
     assert board.sim is None
 
 
