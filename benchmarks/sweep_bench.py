@@ -42,13 +42,22 @@ def _scenario(size: int, steps: int) -> Any:
     )
 
 
+CPU: dict[str, float] = {}  # CPU seconds (this process and its children) of the last sweep
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def _time_sweep(base: Any, runs: int, out: Path, **where: Any) -> float:
     from scslab.experiments import Plan, make_design, run_sweep
 
     plan = Plan(base, make_design([], base), replicates=runs)
-    t0 = time.perf_counter()
+    c0, t0 = _cpu(), time.perf_counter()
     summary = run_sweep(plan, out, **where)
     wall = time.perf_counter() - t0
+    CPU["last"] = _cpu() - c0  # children are counted once they have exited (the pool's have)
     if summary.failed or summary.ok != runs:
         raise RuntimeError(f"benchmark sweep failed: {summary.failures[:1]}")
     return wall
@@ -75,10 +84,17 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
         d = Path(tmp)
         one, two = [], []
         for i in range(max(1, args.repeat)):  # alternate, so both see the same machine
-            one.append(_time_sweep(base, args.runs, d / f"w1-{i}", workers=1))
-            two.append(_time_sweep(base, args.runs, d / f"w2-{i}", workers=2))
-        res["one_worker_s"], res["two_workers_s"] = min(one), min(two)
+            one.append((_time_sweep(base, args.runs, d / f"w1-{i}", workers=1), CPU["last"]))
+            two.append((_time_sweep(base, args.runs, d / f"w2-{i}", workers=2), CPU["last"]))
+        (res["one_worker_s"], res["one_worker_cpu_s"]) = min(one)
+        (res["two_workers_s"], res["two_workers_cpu_s"]) = min(two)
         res["speedup"] = res["one_worker_s"] / res["two_workers_s"]
+        # CPU the two-worker sweep spent per CPU second of the one-worker sweep (1 = no
+        # extra work), and the cores it got (CPU / wall): on a machine shared with other
+        # work, it gets less than 2, and the wall-clock speed-up says more about the
+        # machine than about the sweep.
+        res["cpu_ratio"] = res["two_workers_cpu_s"] / res["one_worker_cpu_s"]
+        res["cores_obtained"] = res["two_workers_cpu_s"] / res["two_workers_s"]
         res["run_s"] = res["one_worker_s"] / args.runs
         if not args.no_dask:
             res.update(_dask_part(base, tiny, args, d))
@@ -132,6 +148,8 @@ def _print(res: dict[str, float], args: argparse.Namespace) -> None:
     print(f"--workers 2 (local processes)  {res['two_workers_s']:8.2f} s")
     ok = "meets" if res["speedup"] >= SPEEDUP_TARGET else "MISSES"
     print(f"speed-up 2 vs 1                {res['speedup']:8.2f} x   ({ok} >= {SPEEDUP_TARGET})")
+    print(f"CPU, 2 workers / 1 worker      {res['cpu_ratio']:8.2f}     (1 = no extra work)")
+    print(f"cores the 2 workers got        {res['cores_obtained']:8.2f}     (CPU s / wall s)")
     if "dask_start_s" in res:
         print(f"Dask LocalCluster start        {res['dask_start_s']:8.2f} s   (once, not counted)")
         print(f"{args.runs} runs, 2 local processes   {res['local_equal_runs_s']:8.2f} s")

@@ -37,10 +37,6 @@ from scslab.results.sweepdb import DB_FILE, RunRow, SweepDB
 from scslab.scenario import Scenario, model_entry
 from scslab.scenario.registry import baseline_of
 
-#: How many times a run may be in flight when its worker process dies before
-#: it is recorded as failed.
-MAX_ATTEMPTS = 2
-
 
 @dataclass(frozen=True)
 class RunSpec:
@@ -289,26 +285,38 @@ def _loop(
     entry = model_entry(plan.scenario.model)
     limit = max(1, max_in_flight or 2 * pool.capacity)
     pending: Iterator[RunSpec] = plan.runs(skip)
-    retry: list[RunSpec] = []
-    attempts: dict[int, int] = {}
+    # Runs that were in flight when a worker process died. Any of them may have
+    # killed it, so each is run again alone: one that kills its worker alone is
+    # the culprit and is recorded as failed; the others are unharmed.
+    suspects: list[RunSpec] = []
     in_flight: dict[Future[Outcome], RunSpec] = {}
+    isolated: set[int] = set()
     done_count = summary.skipped
     failed_count = summary.failed_before
     slow_env_seen = False
     paths = plan.design.paths
 
-    def next_spec() -> RunSpec | None:
-        if retry:
-            return retry.pop(0)
-        return next(pending, None)
+    def submit(spec: RunSpec) -> None:
+        task = Task(spec.run_id, plan.scenario_of(spec).to_dict(), spec.run_index, entry)
+        try:
+            in_flight[pool.executor.submit(execute, task)] = spec
+        except BrokenProcessPool:  # a worker died since the last wait
+            suspects.append(spec)
+            raise
 
     def fill() -> None:
+        if suspects or isolated:  # one suspect at a time, nothing beside it
+            if suspects and not in_flight:
+                alone = suspects.pop(0)
+                isolated.clear()
+                isolated.add(alone.run_id)
+                submit(alone)
+            return
         while len(in_flight) < limit:
-            spec = next_spec()
+            spec = next(pending, None)
             if spec is None:
                 return
-            task = Task(spec.run_id, plan.scenario_of(spec).to_dict(), spec.run_index, entry)
-            in_flight[pool.executor.submit(execute, task)] = spec
+            submit(spec)
 
     def record(spec: RunSpec, outcome: Outcome) -> None:
         nonlocal done_count, failed_count, slow_env_seen
@@ -333,54 +341,57 @@ def _loop(
         if on_result is not None:
             on_result(row, done_count, failed_count)
 
-    fill()
+    def on_broken() -> None:
+        """A worker process died: the pool fails everything in flight; sort it out."""
+        for fut, spec in list(in_flight.items()):
+            del in_flight[fut]
+            if fut.done() and fut.exception() is None:
+                record(spec, fut.result())  # finished before the pool broke
+            elif spec.run_id in isolated:  # it ran alone: it killed its worker
+                why = (
+                    "the worker process running it died (killed, out of memory, "
+                    "or a crash in native code)"
+                )
+                record(spec, _died(plan, spec, why))
+            else:
+                suspects.append(spec)
+        suspects.sort(key=lambda r: r.run_id)
+        isolated.clear()
+        if not pool.can_rebuild:
+            raise RunError("a worker process died and the executor cannot be rebuilt")
+        pool.rebuild()
+
+    def refill() -> None:
+        try:
+            fill()
+        except BrokenProcessPool:
+            on_broken()
+            fill()
+
+    refill()
     while in_flight:
         finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
         broken = False
         for fut in [f for f in in_flight if f in finished]:  # in submission order
-            spec = in_flight.pop(fut)
-            try:
-                outcome = fut.result()
-            except BrokenProcessPool:
-                broken = True
-                _requeue(plan, spec, attempts, retry, record)
+            exc = fut.exception()
+            if isinstance(exc, BrokenProcessPool):
+                broken = True  # handled below, with everything else in flight
                 continue
-            except Exception as exc:
-                if type(exc).__name__ == "KilledWorker":  # Dask gave up on this task
-                    record(spec, _died(plan, spec, f"the Dask workers running it died: {exc}"))
-                    continue
+            spec = in_flight.pop(fut)
+            if exc is None:
+                record(spec, fut.result())
+            elif type(exc).__name__ == "KilledWorker":  # Dask gave up on this task
+                record(spec, _died(plan, spec, f"the Dask workers running it died: {exc}"))
+            else:
                 raise RunError(
                     f"the executor failed ({type(exc).__name__}: {exc}); finished runs are "
                     "saved: run the same command again to continue"
-                ) from None
-            record(spec, outcome)
+                )
         if broken:
-            for fut, spec in list(in_flight.items()):
-                in_flight.pop(fut)
-                _requeue(plan, spec, attempts, retry, record)
-            if not pool.can_rebuild:
-                raise RunError("a worker process died and the executor cannot be rebuilt")
-            pool.rebuild()
-        fill()
-
-
-def _requeue(
-    plan: Plan,
-    spec: RunSpec,
-    attempts: dict[int, int],
-    retry: list[RunSpec],
-    record: Callable[[RunSpec, Outcome], None],
-) -> None:
-    """A run whose worker died: try it again, or record it failed after MAX_ATTEMPTS."""
-    attempts[spec.run_id] = attempts.get(spec.run_id, 0) + 1
-    if attempts[spec.run_id] >= MAX_ATTEMPTS:
-        why = (
-            f"the worker process running it died {attempts[spec.run_id]} times "
-            "(killed, out of memory, or a crash in native code)"
-        )
-        record(spec, _died(plan, spec, why))
-    else:
-        retry.append(spec)
+            on_broken()
+        if not suspects and not in_flight:
+            isolated.clear()
+        refill()
 
 
 def command_line() -> list[str]:
