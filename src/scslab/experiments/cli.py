@@ -42,10 +42,13 @@ def _common(p: argparse.ArgumentParser) -> None:
         metavar="KEY.PATH=VALUE",
         help="fix a scenario value for every run, e.g. --set steps=200 (repeatable)",
     )
-    p.add_argument("--steps", type=_int_at_least("--steps", 1), help="steps of every run")
+    p.add_argument(
+        "--steps", type=_int_at_least("--steps", 1), metavar="N", help="steps of every run"
+    )
     p.add_argument(
         "--seed",
         type=_int_at_least("--seed", 0),
+        metavar="S",
         help="root seed (default: the scenario's); run i's seed is spawned from it by index",
     )
     p.add_argument(
@@ -67,7 +70,9 @@ def _common(p: argparse.ArgumentParser) -> None:
         help="run on Dask: tcp://host:8786 for a running cluster, or 'local' for a "
         "Dask cluster of --workers processes started here (needs scslab[dask])",
     )
-    p.add_argument("--out", type=Path, required=True, help="folder of results.duckdb")
+    p.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="folder of results.duckdb"
+    )
     p.add_argument(
         "--retry-failed",
         action="store_true",
