@@ -390,20 +390,22 @@ def falsification(data: RunData) -> Figure | None:
         _share_axis(ax2, public)
         ax2.legend(loc="best")
     pf, qf = float(p[-1]), float(q[-1])
+    # The model's own gap measure when it reports one, else private minus public.
+    g = data.final(gap) if gap else pf - qf
     text = (
-        f"At step {data.last_step}, {fmt(private, pf)} dissent in private but "
-        f"{fmt(public, qf)} in public: a falsification gap of {fmt_diff(public, pf - qf)[1:]}"
-        if pf >= qf
-        else f"At step {data.last_step}, {fmt(private, pf)} dissent in private and "
-        f"{fmt(public, qf)} in public"
+        f"At step {data.last_step}, {fmt(private, pf)} dissent in private and "
+        f"{fmt(public, qf)} in public; the falsification gap is "
+        f"{fmt_diff(public, g).lstrip('+')}"
     )
     text += "."
     if data.baseline is not None:
         bpf, bqf = data.base_final(private), data.base_final(public)
         if bpf is not None and bqf is not None:
+            bg = data.base_final(gap) if gap else None
+            bg = bpf - bqf if bg is None else bg
             text += (
                 f" Without the system: {fmt(private, bpf)} in private and {fmt(public, bqf)} "
-                f"in public (a gap of {fmt_diff(public, bpf - bqf).lstrip('+')})."
+                f"in public (a gap of {fmt_diff(public, bg).lstrip('+')})."
             )
             bp = data.base(private)
             if bp is not None and bp[1].shape == p.shape and np.allclose(bp[1], p, atol=1e-9):
