@@ -536,6 +536,23 @@ def test_checkpoint_resume_is_bit_identical() -> None:
     assert resumed == full
 
 
+def test_interrupted_step_leaves_no_stale_scratch() -> None:
+    sc = scenario(steps=10)
+    clean, _ = run(sc, 3)
+    model = EpsteinCivilViolence()
+    rng = streams(3)
+    state = model.init(sc, rng)
+    model.step(state, rng)
+    state.step += 1
+    geo = model._geometry(sc.params)  # as a KeyboardInterrupt mid-step would leave it
+    geo.claim[:50], geo.cop_id[:50], geo.dirty = 0, 3, True
+    for _ in range(9):
+        model.step(state, rng)
+        state.step += 1
+    for k, v in clean.fields().items():
+        np.testing.assert_array_equal(v, state.fields()[k], k)
+
+
 def test_estimate_bytes_covers_the_state() -> None:
     model = EpsteinCivilViolence()
     small, big = scenario(), scenario(width=200, height=200)

@@ -348,6 +348,7 @@ class _Geometry:
         self.occ = np.zeros(cells + 1, dtype=bool)
         self.claim = np.full(cells, _I64_MAX, dtype=np.int64)
         self.cop_id = np.full(cells + 1, -1, dtype=np.int32)
+        self.dirty = False  # True while a step runs
 
     def _offsets(self, nb: Neighbourhood, own: bool) -> NDArray[np.intp]:
         off = nb.off_dy.astype(np.intp) * self.wp + nb.off_dx
@@ -430,6 +431,10 @@ class EpsteinCivilViolence:
         p = state.params
         s = state.step + 1
         geo = self._geometry(p)
+        if geo.dirty:  # a step was interrupted: scratch may hold stale marks
+            geo.claim.fill(_I64_MAX)
+            geo.cop_id.fill(-1)
+        geo.dirty = True
         occ = geo.occ  # cells + 1: citizen_pos == -1 marks the spare slot
         occ.fill(False)
         occ[state.citizen_pos] = True
@@ -446,6 +451,7 @@ class EpsteinCivilViolence:
         _arrest(state, geo, rng["arrest"], rng["jail"])
         if p.movement:
             _move(state, geo, rng["movement"])
+        geo.dirty = False
 
     def metrics(self, state: State) -> dict[str, float]:
         """Counts of citizens (active, quiet, jailed; arrests this step), cops, L, mean G.
@@ -479,8 +485,10 @@ class EpsteinCivilViolence:
         py, px = max(nbc.pad_y, nbk.pad_y), max(nbc.pad_x, nbk.pad_x)
         padded = (p.height + 2 * py) * (p.width + 2 * px + 1)
         cw = 8 if nbc.size >= 1 << 15 else 4
+        # sliding minima of the arrest lookups: one padded grid per doubling
+        levels = (2 * max(int(nbk.half.max()), 0) + 1).bit_length() + 2
         # occupancy, claims, cop ids, key grid; wrap map; count grids and prefix sums
-        grids = cells * (1 + 8 + 4 + 4 + 3 * cw) + padded * (4 + 2 * cw + 4)
+        grids = cells * (1 + 8 + 4 + 4 + 3 * cw) + padded * (4 + 2 * cw + 4 * levels)
         per_agent = agents * 96  # decisions (float64) and movement temporaries
         gather = _GATHER_BLOCK * 8 * 3
         return int(1.25 * (state + grids + per_agent + gather)) + (1 << 20)
