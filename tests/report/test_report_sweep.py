@@ -75,3 +75,70 @@ def test_cli_report_on_a_sweep(tmp_path, capsys):
     assert "report.html" in capsys.readouterr().out
     assert main(["report", str(sweep), "--measure", "nope"]) == 2
     assert "no metric 'nope'" in capsys.readouterr().err
+
+
+def test_real_sweep_and_sensitivity_folders(tmp_path, capsys):
+    small = ["--set", "params.population.size=2000", "--steps", "20", "--workers", "1"]
+    assert (
+        main(
+            [
+                "sweep",
+                "full-regime",
+                *small,
+                "--vary",
+                "params.discourse.propaganda=0,1",
+                "--replicates",
+                "2",
+                "--baseline",
+                "--out",
+                str(tmp_path / "sw"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    report = build_report(tmp_path / "sw")
+    _, text = text_of(report)
+    assert "sweep_sanctioned_share" in figs(report)
+    assert (
+        "varied: params.discourse.propaganda; 2 replicates per point, each with its baseline"
+        in text
+    )
+    grid = [
+        "--set",
+        "params.width=12",
+        "--set",
+        "params.height=12",
+        "--steps",
+        "10",
+        "--workers",
+        "1",
+    ]
+    assert (
+        main(
+            [
+                "sensitivity",
+                "epstein",
+                *grid,
+                "--param",
+                "params.legitimacy=0.5:0.9",
+                "--param",
+                "params.cop_density=0.02:0.1",
+                "--method",
+                "morris",
+                "--n",
+                "3",
+                "--measure",
+                "active@mean",
+                "--out",
+                str(tmp_path / "se"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    report = build_report(tmp_path / "se")
+    _, text = text_of(report)
+    assert "indices_morris_active_mean" in figs(report)
+    assert "For active@mean (morris), the parameters rank by mu_star as:" in text
