@@ -68,7 +68,9 @@ def test_regime_run_with_baseline_draws_every_figure(tmp_path):
     )
     text = " ".join(paragraphs(html))
     assert "People sanctioned ends at 3.9% with the system and 0.0% without (+3.9 points)." in text
-    assert "30.0% dissent in private and 7.3% in public; the falsification gap is 22.7 points" in text
+    assert (
+        "30.0% dissent in private and 7.3% in public; the falsification gap is 22.7 points" in text
+    )
     assert "Private dissent is the same in both worlds" in text
     assert "The system moves public dissent by -14.7 points" in text
     assert (
@@ -93,7 +95,11 @@ def test_regime_run_without_baseline(tmp_path):
 @pytest.mark.parametrize(
     ("make", "figure", "phrase"),
     [
-        (kuran_run, "falsification", "70.0% dissent in private and 80.0% in public; the falsification gap is -10.0 points"),
+        (
+            kuran_run,
+            "falsification",
+            "70.0% dissent in private and 80.0% in public; the falsification gap is -10.0 points",
+        ),
         (axelrod_run, "axelrod", "the norm is established in"),
         (granovetter_run, "granovetter", "The riot stops at 6 rioters of 100 people (6%)"),
     ],
