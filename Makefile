@@ -20,7 +20,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/mypy src/scslab/engine src/scslab/scenario
+	$(BIN)/mypy src/scslab/engine src/scslab/scenario src/scslab/population src/scslab/regime src/scslab/metrics src/scslab/models
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q
