@@ -138,6 +138,7 @@ def test_no_false_records_perfect_linkage_no_spill_no_preemption_no_innocent_san
             "duration": 365,
             "fulfilment_rate": 0.002,
             "appeal_rate": 0.01,
+            "initial_share": 0.01,  # the stock is guilty too
         },
         {"name": "low_grade", "entry_grade": "C", "duration": 180},
         {"name": "redlist", "kind": "red", "entry_grade": "AA", "benefit": 0.05},
@@ -162,6 +163,7 @@ def test_no_false_records_perfect_linkage_no_spill_no_preemption_no_innocent_san
         size=10000,
     )
     assert st.c_listings > 20  # the law is not vacuous
+    assert r.metrics["listed_share_adults"][0] > 0.009  # nor is it for the stock
     assert r.metrics["sanctioned_innocent_share"].max() == 0
     assert r.metrics["state_precision"].min() == 1.0  # and f = 0, linkage 1 => precision 1
     assert r.metrics["family_sanctioned"].max() == 0
@@ -334,6 +336,10 @@ def test_every_mechanism_off_is_exactly_the_baseline_even_with_other_settings():
             "discourse": {"penalty": 99.0},
             "ambiguity": {"level": 1.0},
             "surveillance": {"sources": SOURCES_NO_FALSE[:1]},
+            "sanctions": {
+                "lists": [{"name": "c", "entry_acts": ["fraud"], "initial_share": 0.05}],
+                "memoranda": [{"name": "m", "list": "c", "domains": ["travel"]}],
+            },
         },
         steps=60,
         size=5000,

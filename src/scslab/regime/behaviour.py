@@ -75,6 +75,36 @@ def commit_acts(
     return np.concatenate(out_p), np.concatenate(out_k)
 
 
+def propensity(
+    state: State, plan: Plan, k: int, persons: NDArray[np.int64] | None = None
+) -> NDArray[np.float64]:
+    """Probability of committing act `k` in a step, given the state now (everybody or `persons`).
+
+    ``lambda_k o_i sigma(beta (G_k - r_i p_hat_ik C_hat_k)) / sigma(beta G_k)`` as in
+    `commit_acts` (0 for children, people abroad and the incapacitated), for the
+    initial stock of a list; it draws no random numbers.
+    """
+    idx: Any = slice(None) if persons is None else persons
+    p = state.params.behaviour
+    beta = float(p.beta)
+    kappa = float(p.kappa)
+    p_hat = perceived_detection(
+        plan.p_table[k][state.cover[idx]].astype(np.float64), plan.a, plan.p_star
+    )
+    if kappa > 0:
+        p_hat = p_hat + kappa * _share(state.sanc_n[idx], state.deg[idx])
+    p_hat = np.minimum(p_hat, 1.0)
+    c_hat = perceived_cost(float(plan.cost[k]), plan.a, plan.c_star)
+    g = float(plan.gain[k])
+    ratio = sigmoid(beta * (g - state.risk[idx] * p_hat * c_hat)) / sigmoid(beta * g)
+    out = float(plan.rate[k]) * state.opp[idx].astype(np.float64) * ratio
+    off = (state.flags[idx] & (CHILD | ABROAD)) != 0
+    if plan.preemption and state.params.preemption.incapacitate:
+        off |= (state.sanc[idx] & PREEMPT) != 0
+    out[off] = 0.0
+    return np.asarray(out, dtype=np.float64)
+
+
 def firm_violations(state: State, plan: Plan, rng: np.random.Generator) -> NDArray[np.int64]:
     """Firms that break a regulation this step (unique indices)."""
     p = state.params.behaviour

@@ -15,10 +15,10 @@ One step (one day by default):
 11. sanctions.apply     restrictions rebuilt; the day's costs and counts
 
 Random streams: ``population``, ``network``, ``firms``, ``coverage``,
-``abroad_init`` at init; ``behaviour``, ``surveillance``, ``integration``,
-``scoring``, ``sanctions``, ``discourse``, ``abroad`` in a step. A stream is
-used only while its mechanism is on, so the behaviour stream draws the same
-numbers with the regime and without it.
+``abroad_init`` and ``initial_stock`` (the lists' stock) at init; ``behaviour``,
+``surveillance``, ``integration``, ``scoring``, ``sanctions``, ``discourse``,
+``abroad`` in a step. A stream is used only while its mechanism is on, so the
+behaviour stream draws the same numbers with the regime and without it.
 """
 
 from __future__ import annotations
@@ -128,6 +128,10 @@ class RegimeModel:
         for spec in (PENDING, LISTINGS):
             for col, arr in empty_table(spec).items():
                 setattr(state, col, arr)
+        if plan.sanctions and plan.list_initial.any():
+            # the lists' stock at step 0 (only with sanctions on: the baseline has none)
+            sanctions.initial_stock(state, plan, rng["initial_stock"])
+            sanctions.rebuild(state, plan)
         return state
 
     def step(self, state: State, rng: Streams) -> None:

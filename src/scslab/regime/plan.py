@@ -23,6 +23,19 @@ def expected_duration(duration: int, exit_rate: float) -> float:
     return float((1.0 - (1.0 - exit_rate) ** duration) / exit_rate)
 
 
+def exit_hazard(
+    fulfil: float, pressure: float, daily_cost: float, appeal: float, success_true: float
+) -> float:
+    """Daily probability that a guilty person's own listing ends before its term.
+
+    Fulfilment ``fulfil (1 + pressure * daily_cost)`` or a won appeal
+    ``appeal * success_true``, drawn independently as `sanctions.exits` does.
+    """
+    paid = min(1.0, fulfil * (1.0 + pressure * daily_cost))
+    won = min(1.0, appeal * success_true)
+    return float(1.0 - (1.0 - paid) * (1.0 - won))
+
+
 @dataclass
 class Plan:
     """What the mechanisms need, derived from `RegimeParams`."""
@@ -82,6 +95,8 @@ class Plan:
     list_success_true: NDArray[np.float64]
     list_success_false: NDArray[np.float64]
     list_benefit: NDArray[np.float64]
+    list_initial: NDArray[np.float64]  # share of adults listed at init (the stock)
+    list_exit: NDArray[np.float64]  # daily exit hazard of a guilty person's own listing
     list_names: list[str]
     domain_names: list[str]
     domain_cost: NDArray[np.float64]
@@ -166,6 +181,14 @@ def make_plan(p: Any) -> Plan:
     duration = np.array([x.duration for x in lists], dtype=np.int64)
     fulfil = np.array([x.fulfilment_rate for x in lists], dtype=np.float64)
     appeal = np.array([x.appeal_rate for x in lists], dtype=np.float64)
+    exit_rate = np.array(
+        [
+            exit_hazard(x.fulfilment_rate, x.pressure, mask_cost[lmask[li]], x.appeal_rate,
+                        x.appeal_success_true)
+            for li, x in enumerate(lists)
+        ],
+        dtype=np.float64,
+    )  # fmt: skip
 
     # deductions and bands
     deduction = np.zeros(k, dtype=np.float32)
@@ -187,7 +210,7 @@ def make_plan(p: Any) -> Plan:
         for li in range(n_l):
             if not black[li]:
                 continue
-            stay = expected_duration(int(duration[li]), float(fulfil[li] + appeal[li] * 0.05))
+            stay = expected_duration(int(duration[li]), float(exit_rate[li]))
             listing_cost = stay * mask_cost[lmask[li]]
             share = entry_acts[li].astype(np.float64)
             if entry_grade[li] >= 0 and p.scoring.enabled:
@@ -268,6 +291,10 @@ def make_plan(p: Any) -> Plan:
         list_success_true=np.array([x.appeal_success_true for x in lists], dtype=np.float64),
         list_success_false=np.array([x.appeal_success_false for x in lists], dtype=np.float64),
         list_benefit=np.array([x.benefit for x in lists], dtype=np.float64),
+        list_initial=np.array(
+            [x.initial_share if x.kind == "black" else 0.0 for x in lists], dtype=np.float64
+        ),
+        list_exit=exit_rate,
         list_names=[x.name for x in lists],
         domain_names=domains,
         domain_cost=d_cost,

@@ -90,12 +90,20 @@ def impose(
     duration: int,
     cause: NDArray[np.int64],
     spill: bool,
+    until: NDArray[np.int64] | None = None,
 ) -> None:
-    """Open one episode per person: a row for them and, with `spill`, rows for family."""
+    """Open one episode per person: a row for them and, with `spill`, rows for family.
+
+    With `until` (the initial stock), each episode ends at its own step, the
+    listed people's rows are guilty, and the run's listing counters (planned
+    cost, gravity, domains imposed) are left alone: the stock was listed before
+    the run.
+    """
     if persons.size == 0:
         return
     t = int(state.step)
-    until = t + int(duration)
+    stock = until is not None
+    ends = np.full(persons.size, t + int(duration), np.int64) if until is None else until
     ep = state.next_episode + np.arange(persons.size, dtype=np.int64)
     state.next_episode += int(persons.size)
     rows_p = [persons]
@@ -103,6 +111,8 @@ def impose(
     rows_o = [np.full(persons.size, origin, dtype=np.uint8)]
     rows_e = [ep]
     rows_c = [cause]
+    rows_u = [ends]
+    rows_i = [np.zeros(persons.size, bool) if stock else innocent(state, persons)]
     spill_mask = mask & (plan.spill_household | plan.spill_children)
     if spill and spill_mask:
         member, owner = family_of(state, persons)
@@ -116,6 +126,8 @@ def impose(
         rows_o.append(np.full(int(ok.sum()), 1, dtype=np.uint8))  # ORIG_FAMILY
         rows_e.append(ep[owner[ok]])
         rows_c.append(cause[owner[ok]])
+        rows_u.append(ends[owner[ok]])
+        rows_i.append(innocent(state, member[ok]))
     p_all = np.concatenate(rows_p)
     m_all = np.concatenate(rows_m)
     c_all = np.concatenate(rows_c)
@@ -127,18 +139,97 @@ def impose(
             "ls_list": list_id,
             "ls_origin": np.concatenate(rows_o),
             "ls_mask": m_all,
-            "ls_until": until,
-            "ls_innocent": innocent(state, p_all),
+            "ls_until": np.concatenate(rows_u),
+            "ls_innocent": np.concatenate(rows_i),
             "ls_episode": np.concatenate(rows_e),
             "ls_cause": c_all,
         },
     )
     state.ls_dirty = True
-    if origin == ORIG_RED:
+    if origin == ORIG_RED or stock:
         return
     state.c_domains_imposed += int(POPCOUNT[m_all].sum())
     state.c_cost += float(plan.mask_cost[m_all].sum()) * duration
     state.c_gravity += float(cause_gravity(state, plan, cause).sum())
+
+
+def stationary_ages(
+    rng: np.random.Generator, m: int, duration: int, hazard: float
+) -> NDArray[np.int64]:
+    """Steps already spent on a list by `m` people of a stock in its steady state.
+
+    With a constant inflow, a listing survives each step with ``1 - hazard``
+    and ends at `duration`, so the ages of the listings in force are
+    ``P(a) ~ (1 - hazard)^a`` for ``a = 0 .. duration - 1`` (a truncated
+    geometric law, drawn by inversion; uniform when ``hazard = 0``).
+    """
+    u = rng.random(m)
+    if hazard <= 0.0:
+        age = np.floor(u * duration)
+    elif hazard >= 1.0:
+        age = np.zeros(m)
+    else:
+        lq = np.log1p(-hazard)
+        span = -np.expm1(duration * lq)  # 1 - (1 - hazard)^duration
+        age = np.floor(np.log1p(-u * span) / lq)
+    return np.clip(age, 0, duration - 1).astype(np.int64)
+
+
+def initial_stock(state: State, plan: Plan, rng: np.random.Generator) -> None:
+    """List each blacklist's ``initial_share`` of adults at step 0, as if it had run for years.
+
+    The stock is drawn without replacement among home adults with weights equal
+    to their hazard, now, of being listed by the list's unlawful entry acts
+    (``propensity * detection``; Efraimidis & Spirakis keys ``E_i / w_i``), so
+    it is empty where nobody could be listed (no coverage, integration off). Each
+    is listed for one entry act drawn in proportion to its share of their hazard
+    and recorded as guilty; the time already spent on the list follows
+    `stationary_ages` under the list's exit hazard, so expiries, fulfilments and
+    appeals continue at the modelled rates. Spill-over rows are opened as for a
+    new listing. The stock is outside the run's listing counters (new listings,
+    planned cost and gravity, domains imposed); its days of restriction count.
+    """
+    from scslab.regime.behaviour import propensity
+
+    if not (plan.sanctions and plan.integration) or not plan.list_initial.any():
+        return
+    for li in (int(x) for x in np.flatnonzero(plan.list_initial > 0)):
+        kinds = np.flatnonzero(plan.list_entry_acts[li] & plan.unlawful)
+        bit = np.uint16(1 << li)
+
+        def hazard(k: int, persons: NDArray[np.int64] | None = None) -> NDArray[np.float64]:
+            cover = state.cover if persons is None else state.cover[persons]
+            return propensity(state, plan, k, persons) * plan.p_table[k][cover]
+
+        w = hazard(int(kinds[0]))
+        for k in kinds[1:]:
+            w += hazard(int(k))
+        w[(state.onlist & bit) != 0] = 0.0
+        eligible = np.flatnonzero(w > 0)
+        m = min(int(round(float(plan.list_initial[li]) * int(state.n_adults))), eligible.size)
+        if m == 0:
+            continue
+        keys = rng.exponential(size=eligible.size) / w[eligible]
+        del w
+        who = np.sort(eligible[np.argpartition(keys, m - 1)[:m]])
+        cum = np.cumsum(np.stack([hazard(int(k), who) for k in kinds]), axis=0)
+        u = rng.random(m) * cum[-1]
+        cause = kinds[np.minimum((cum < u).sum(axis=0), kinds.size - 1)].astype(np.int64)
+        duration = int(plan.list_duration[li])
+        age = stationary_ages(rng, m, duration, float(plan.list_exit[li]))
+        state.onlist[who] |= bit
+        impose(
+            state,
+            plan,
+            who.astype(np.int64),
+            origin=ORIG_OWN,
+            list_id=li,
+            mask=int(plan.list_mask[li]),
+            duration=duration,
+            cause=cause,
+            spill=True,
+            until=int(state.step) + duration - age,
+        )
 
 
 def exits(state: State, plan: Plan, rng: np.random.Generator) -> NDArray[np.int64]:
@@ -273,8 +364,8 @@ def enter(
             )
 
 
-def apply(state: State, plan: Plan, rng: np.random.Generator) -> None:
-    """Rebuild ``restr``/``sanc`` if the table changed; count the day's restrictions."""
+def rebuild(state: State, plan: Plan) -> None:
+    """Rebuild ``restr``, ``sanc``, ``sanc_n`` and the day's constants from the listings table."""
     if state.ls_dirty:
         n = state.flags.size
         old = (state.sanc & SANCTIONED) != 0
@@ -308,6 +399,11 @@ def apply(state: State, plan: Plan, rng: np.random.Generator) -> None:
         state.n_own = int(np.count_nonzero(state.sanc & OWN))
         state.ls_dirty = False
         del n
+
+
+def apply(state: State, plan: Plan, rng: np.random.Generator) -> None:
+    """Rebuild ``restr``/``sanc`` if the table changed; count the day's restrictions."""
+    rebuild(state, plan)
     counts = state.restr_counts
     restricted = int(counts.sum() - counts[0])
     state.c_person_days += restricted

@@ -353,8 +353,8 @@ class DomainParams(StrictModel):
 
 def _default_domains() -> list[DomainParams]:
     return [
-        DomainParams(name="travel", cost=0.05, attempt_rate=0.003),
-        DomainParams(name="finance", cost=0.1, attempt_rate=0.002),
+        DomainParams(name="travel", cost=0.01, attempt_rate=0.003),
+        DomainParams(name="finance", cost=0.02, attempt_rate=0.002),
         DomainParams(name="employment", cost=0.1),
         DomainParams(name="schooling", cost=0.05, spill="children"),
         DomainParams(name="licences", cost=0.05),
@@ -391,6 +391,14 @@ class ListParams(StrictModel):
         0.5, ge=0, le=1, description="success of an appeal against a false or mislinked record"
     )
     benefit: float = Field(0.0, ge=0, le=1e4, description="redlist: benefit per step")
+    initial_share: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="blacklist: share of adults already listed at step 0, as if the list had "
+        "been running for years (the stock; drawn by the hazard of the entry acts, recorded "
+        "as guilty, with stationary remaining durations); needs sanctions on",
+    )
 
     @model_validator(mode="after")
     def _has_rule(self) -> ListParams:
@@ -402,6 +410,16 @@ class ListParams(StrictModel):
         if self.kind == "red" and (self.entry_acts or self.entry_firm_rating):
             raise ValueError(
                 f"redlist {self.name!r}: a redlist is entered by grade only (entry_grade)"
+            )
+        if self.initial_share > 0 and self.kind == "red":
+            raise ValueError(
+                f"redlist {self.name!r}: initial_share is the stock of a blacklist; a redlist "
+                "has none (set initial_share to 0)"
+            )
+        if self.initial_share > 0 and not self.entry_acts:
+            raise ValueError(
+                f"list {self.name!r}: initial_share needs entry_acts (the stock is recorded as "
+                "listed for one of them); lists entered by grade or firm rating have no stock"
             )
         return self
 
@@ -421,7 +439,7 @@ def _default_lists() -> list[ListParams]:
         ListParams(name="firm_blacklist", entry_firm_rating="D", duration=365,
                    appeal_rate=0.002),
         ListParams(name="low_grade", entry_grade="C", duration=180, appeal_rate=0.002),
-        ListParams(name="redlist", kind="red", entry_grade="AA", duration=365, benefit=0.05),
+        ListParams(name="redlist", kind="red", entry_grade="AA", duration=365, benefit=0.005),
     ]  # fmt: skip
 
 
@@ -600,6 +618,13 @@ class RegimeParams(StrictModel):
             if lst.entry_grade is not None and lst.entry_grade not in grades:
                 raise _unknown(
                     "grade", lst.entry_grade, grades, f"sanctions.lists[{i}].entry_grade"
+                )
+            lawful = [a.name for a in self.acts if a.name in lst.entry_acts and not a.unlawful]
+            if lst.initial_share > 0 and len(lawful) == len(lst.entry_acts):
+                raise ValueError(
+                    f"sanctions.lists[{i}].initial_share ({lst.initial_share:g}) needs an "
+                    f"unlawful act in entry_acts: the stock is recorded as guilty of one; "
+                    f"{', '.join(lawful)} {'is' if len(lawful) == 1 else 'are'} lawful"
                 )
         for i, m in enumerate(self.sanctions.memoranda):
             if m.list not in lists:
