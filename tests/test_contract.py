@@ -50,7 +50,7 @@ def test_preset_contract(name):
         assert row.keys() == keys, "every row has the same metrics"
         for k, v in row.items():
             assert isinstance(v, float) and math.isfinite(v), (k, v)
-    assert [r["step"] for r in rows_a] == list(range(STEPS + 1))
+    assert [r["step"] for r in rows_a] == list(range(STEPS + 1))  # simulate() collects every step
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -65,9 +65,12 @@ def test_preset_resume_is_bit_identical(name):
 
 @pytest.mark.parametrize("name", PRESETS)
 def test_preset_runs_through_the_api(name):
-    result = scslab.run(name, steps=2, seed=3)
-    assert result.metrics.height == 3
-    assert result.manifest["scenario"]["name"] == load_scenario(name).name
+    scn = load_scenario(name)
+    steps = 2 * scn.collect_every + 1
+    result = scslab.run(name, steps=steps, seed=3)
+    expected = [0, scn.collect_every, 2 * scn.collect_every, steps]
+    assert result.metrics["step"].to_list() == expected
+    assert result.manifest["scenario"]["name"] == scn.name
     assert result.manifest["seed"] == {"entropy": 3, "spawn_key": []}
 
 
