@@ -82,7 +82,8 @@ def side_for(agents: float) -> int:
 class Timing:
     agents: int
     init_s: float
-    step_s: float  # median over repeats of the mean timed step
+    step_s: float  # median over repeats of the mean timed step, wall clock
+    cpu_step_s: float  # the same in CPU time of this process (robust to a busy machine)
     steps: int
     repeats: int
 
@@ -90,11 +91,15 @@ class Timing:
     def rate(self) -> float:
         return self.agents / self.step_s
 
+    @property
+    def cpu_rate(self) -> float:
+        return self.agents / self.cpu_step_s
+
 
 def time_scslab(side: int, plan: Plan) -> Timing:
     scenario = load_scenario(PRESET, {"params.width": side, "params.height": side})
     model = kernel(scenario.model)
-    inits, steps = [], []
+    inits, steps, cpu = [], [], []
     agents = 0
     for rep in range(plan.repeats):
         streams = Streams(np.random.SeedSequence(SEED + rep))
@@ -105,15 +110,21 @@ def time_scslab(side: int, plan: Plan) -> Timing:
         model.step(state, streams)  # warm-up
         state.step += 1
         model.metrics(state)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(plan.steps):
             model.step(state, streams)
             state.step += 1
             model.metrics(state)
         steps.append((time.perf_counter() - t0) / plan.steps)
+        cpu.append((time.process_time() - c0) / plan.steps)
         del state
     return Timing(
-        agents, statistics.median(inits), statistics.median(steps), plan.steps, plan.repeats
+        agents,
+        statistics.median(inits),
+        statistics.median(steps),
+        statistics.median(cpu),
+        plan.steps,
+        plan.repeats,
     )
 
 
@@ -122,7 +133,7 @@ def time_mesa(side: int, plan: Plan) -> Timing | None:
         from mesa.examples.advanced.epstein_civil_violence.model import EpsteinCivilViolence
     except ImportError:
         return None
-    inits, steps = [], []
+    inits, steps, cpu = [], [], []
     agents = 0
     for rep in range(plan.repeats):
         t0 = time.perf_counter()
@@ -130,13 +141,19 @@ def time_mesa(side: int, plan: Plan) -> Timing | None:
         inits.append(time.perf_counter() - t0)
         agents = len(model.agents)
         model.step()  # warm-up: builds the neighbourhood caches
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(plan.steps):
             model.step()
         steps.append((time.perf_counter() - t0) / plan.steps)
+        cpu.append((time.process_time() - c0) / plan.steps)
         del model
     return Timing(
-        agents, statistics.median(inits), statistics.median(steps), plan.steps, plan.repeats
+        agents,
+        statistics.median(inits),
+        statistics.median(steps),
+        statistics.median(cpu),
+        plan.steps,
+        plan.repeats,
     )
 
 
@@ -225,6 +242,7 @@ def render(rows: list[dict[str, Any]], info: dict[str, Any]) -> None:
         "Mesa ms/step",
         "Mesa agent-steps/s",
         "ratio",
+        "ratio, CPU time",
         "scslab peak MiB",
     ]
     cells = []
@@ -241,6 +259,7 @@ def render(rows: list[dict[str, Any]], info: dict[str, Any]) -> None:
                 f"{1e3 * m['step_s']:.0f}" if m else "-",
                 fmt_rate(m["rate"]) if m else "-",
                 f"{r['ratio']:.0f}x" if r["ratio"] else "-",
+                f"{r['cpu_ratio']:.0f}x" if r["cpu_ratio"] else "-",
                 f"{r['scslab_peak_mib']:,.1f}",
             ]
         )
@@ -309,9 +328,14 @@ def main(argv: list[str] | None = None) -> int:
             "size": size,
             "agents": ours.agents,
             "grid": f"{side}x{side}",
-            "scslab": {**asdict(ours), "rate": ours.rate},
-            "mesa": {**asdict(theirs), "rate": theirs.rate} if theirs else None,
+            "scslab": {**asdict(ours), "rate": ours.rate, "cpu_rate": ours.cpu_rate},
+            "mesa": (
+                {**asdict(theirs), "rate": theirs.rate, "cpu_rate": theirs.cpu_rate}
+                if theirs
+                else None
+            ),
             "ratio": ours.rate / theirs.rate if theirs else None,
+            "cpu_ratio": ours.cpu_rate / theirs.cpu_rate if theirs else None,
             "scslab_peak_mib": scslab_peak_mib(side),
             "process_max_rss_gib": max_rss_gib(),
             "estimated_gib": need / 2**30,
