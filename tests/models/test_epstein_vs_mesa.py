@@ -30,6 +30,7 @@ from __future__ import annotations
 import inspect
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pytest
@@ -68,7 +69,8 @@ class Sample:
     def window_mean(self, name: str, lo: int, hi: int) -> NDArray[np.float64]:
         """Per-seed mean of metric `name` over steps ``lo..hi`` (inclusive)."""
         values: NDArray[np.float64] = getattr(self, name)
-        return values[:, lo : hi + 1].mean(axis=1)
+        out: NDArray[np.float64] = values[:, lo : hi + 1].mean(axis=1)
+        return out
 
 
 def run_mesa(seeds: range, steps: int) -> Sample:
@@ -125,7 +127,7 @@ def scslab_long() -> Sample:
 
 @pytest.mark.slow
 def test_preset_is_mesas_defaults() -> None:
-    params = load_scenario(PRESET).params
+    params: Any = load_scenario(PRESET).params
     defaults = {
         name: p.default
         for name, p in inspect.signature(mesa_epstein.EpsteinCivilViolence).parameters.items()
