@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,dask,sensitivity,report,dashboard]'
 	@touch $(STAMP)
 
+# The whole regime on 5 million people for a year, with the counterfactual: about a minute.
 demo: $(STAMP)
-	$(BIN)/scslab run epstein --steps 300 --seed 7 --out runs/demo --force --report
+	$(BIN)/scslab run full-regime --baseline --set params.population.size=5000000 --out runs/demo --force --report
 	@echo "report: open runs/demo/report.html in a browser (figures in runs/demo/figures/)"
 
 lint: $(STAMP)

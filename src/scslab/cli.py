@@ -210,24 +210,31 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _print_run_summary(result: Any, paths: dict[str, Path]) -> None:
     from rich.table import Table
 
+    from scslab.scenario import kernel
+
     console = _console()
     m = result.manifest
     last = result.metrics.tail(1).to_dicts()[0] if result.metrics.height else {}
-    table = Table(title=f"{result.scenario.name} after {m['steps']} steps", title_justify="left")
-    table.add_column("metric")
+    headline = getattr(kernel(result.scenario.model), "headline", None)
+    names = [k for k in (headline or last) if k != "step" and k in last]
+    title = f"{result.scenario.name} after {m['steps']} steps"
+    if headline:
+        title += " (headline measures; all are in metrics.parquet)"
+    table = Table(title=title, title_justify="left")
+    table.add_column("metric", no_wrap=True)
     if result.baseline is not None:
         base = result.baseline.metrics.tail(1).to_dicts()[0]
         table.add_column("with the system", justify="right")
         table.add_column("without (baseline)", justify="right")
         table.add_column("difference", justify="right")
-        for key, value in last.items():
-            if key != "step" and key in base:
-                table.add_row(key, f"{value:.6g}", f"{base[key]:.6g}", f"{value - base[key]:+.6g}")
+        for key in names:
+            if key in base:
+                value = last[key]
+                table.add_row(key, f"{value:.4g}", f"{base[key]:.4g}", f"{value - base[key]:+.4g}")
     else:
         table.add_column("value", justify="right")
-        for key, value in last.items():
-            if key != "step":
-                table.add_row(key, f"{value:.6g}")
+        for key in names:
+            table.add_row(key, f"{last[key]:.6g}")
     console.print(table)
     where = f"{paths['metrics']} ({result.metrics.height} rows), {paths['manifest']}"
     if "baseline" in paths:

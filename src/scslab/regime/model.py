@@ -63,6 +63,29 @@ def plan_for(params: Any) -> Plan:
 class RegimeModel:
     """A synthetic society under a social credit regime (see ``docs/model.md``)."""
 
+    #: The measures ``scslab run`` prints (every measure is in metrics.parquet).
+    headline = (
+        "dissent_private",
+        "dissent_public",
+        "falsification_gap",
+        "disfavoured_rate",
+        "sanctioned_share",
+        "sanctioned_innocent_share",
+        "restriction_person_days",
+        "family_sanctioned",
+        "amplification",
+        "cross_context_share",
+        "disproportion",
+        "state_precision",
+        "state_recall",
+        "disparate_impact",
+        "preempted",
+        "preempted_innocent_share",
+        "diaspora_dissent_public",
+        "firm_compliance",
+        "welfare",
+    )
+
     def init(self, scenario: Any, rng: Streams) -> State:
         p = scenario.params
         plan = plan_for(p)
