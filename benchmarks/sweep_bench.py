@@ -120,6 +120,8 @@ def _dask_part(base: Any, tiny: Any, args: argparse.Namespace, d: Path) -> dict[
     try:
         addr = cluster.scheduler_address
         n = max(1, args.repeat)
+        # warm the workers (imports, compiled code), as the local pool is by fork
+        _time_sweep(tiny, 4, d / "warm", scheduler=addr)
         # the same equal runs, local processes and Dask, side by side (best of n)
         local = min(_time_sweep(base, args.runs, d / f"l8-{i}", workers=2) for i in range(n))
         dask_t = min(_time_sweep(base, args.runs, d / f"d8-{i}", scheduler=addr) for i in range(n))
