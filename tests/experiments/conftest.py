@@ -12,15 +12,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from scslab.scenario.registry import MODELS, ModelEntry  # noqa: E402
 
-MODELS.setdefault(
+CRASHY = ModelEntry(
     "crashy",
-    ModelEntry(
-        "crashy",
-        "sweep_models:CrashModel",
-        "sweep_models:CrashParams",
-        "a model whose worker process dies on request (tests only)",
-    ),
+    "sweep_models:CrashModel",
+    "sweep_models:CrashParams",
+    "a model whose worker process dies on request (tests only)",
 )
+
+
+@pytest.fixture
+def crashy(monkeypatch):
+    """The model 'crashy', registered for one test only (contract tests list MODELS)."""
+    monkeypatch.setitem(MODELS, "crashy", CRASHY)
+    return "crashy"
 
 
 @pytest.fixture

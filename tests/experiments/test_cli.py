@@ -82,7 +82,6 @@ def test_failures_set_the_exit_status_and_the_summary(toy_yaml, tmp_path, capsys
         (["--vary", "params.walk=0,1"], ["--vary params.walk=0,1", "unknown key 'walk'"]),
         (["--vary", "params.drift=0,3"], ["--vary params.drift=0,3", "must be in [-1, 1]; got 3"]),
         (["--sample", "lhs:x", "--vary", "params.drift=0:1"], ["--sample lhs:x"]),
-        (["--baseline", "--set", "model=crashy"], []),
     ],
 )
 def test_grid_errors_exit_2_before_any_run(toy_yaml, tmp_path, capsys, args, words):
@@ -93,6 +92,12 @@ def test_grid_errors_exit_2_before_any_run(toy_yaml, tmp_path, capsys, args, wor
     for w in words:
         assert w in err
     assert not (out / "results.duckdb").exists()
+
+
+def test_baseline_without_a_counterfactual_exits_2(toy_yaml, tmp_path, capsys, crashy):
+    assert sweep(toy_yaml, tmp_path / "s", "--baseline", "--set", "model=crashy") == 2
+    assert "has no counterfactual" in capsys.readouterr().err
+    assert not (tmp_path / "s" / "results.duckdb").exists()
 
 
 def test_a_changed_grid_in_the_same_folder_is_refused(toy_yaml, tmp_path, capsys):

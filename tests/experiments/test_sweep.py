@@ -103,7 +103,7 @@ def test_baseline_runs_share_the_seed_of_their_run(toy_base, tmp_path):
     assert same == [(4,)]  # step 0 (before any drift) is identical: common random numbers
 
 
-def test_baseline_needs_a_model_with_a_counterfactual(tmp_path):
+def test_baseline_needs_a_model_with_a_counterfactual(tmp_path, crashy):
     base = load_scenario({"name": "c", "model": "crashy", "steps": 2})
     with pytest.raises(ScenarioError, match="no counterfactual"):
         Plan(base, make_design([], base), baseline=True)
@@ -157,7 +157,7 @@ def test_the_parent_holds_a_bounded_number_of_runs(toy_base, tmp_path, monkeypat
     assert state["submitted"] == 20 and state["most"] == 3
 
 
-def test_a_dead_worker_process_fails_only_its_run(tmp_path):
+def test_a_dead_worker_process_fails_only_its_run(tmp_path, crashy):
     base = load_scenario({"name": "c", "model": "crashy", "steps": 3, "seed": 1})
     # crashing runs interleaved with good ones, several in flight at once
     plan = Plan(base, make_design(["params.n=5,6,7", "params.crash=false,true"], base))
