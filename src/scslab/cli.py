@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scslab._version import __version__
+from scslab.argtypes import int_at_least
 from scslab.errors import ScslabError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -89,14 +90,14 @@ def _add_run(sub: Any) -> None:
         metavar="KEY.PATH=VALUE",
         help="override a scenario value, e.g. --set params.legitimacy=0.7 (repeatable)",
     )
-    p.add_argument("--steps", type=_positive_int("--steps"), help="steps to run")
-    p.add_argument("--seed", type=_nonneg_int("--seed"), help="root seed")
+    p.add_argument("--steps", type=int_at_least("--steps", 1), help="steps to run")
+    p.add_argument("--seed", type=int_at_least("--seed", 0), help="root seed")
     p.add_argument("--out", type=Path, help="output folder")
     p.add_argument("--force", action="store_true", help="write into a non-empty --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     p.add_argument(
         "--checkpoint-every",
-        type=_positive_int("--checkpoint-every"),
+        type=int_at_least("--checkpoint-every", 1),
         metavar="K",
         help="write a checkpoint to DIR/checkpoint every K steps",
     )
@@ -118,34 +119,6 @@ def _add_run(sub: Any) -> None:
         help="write DIR/report.html and DIR/figures/ at the end (see `scslab report`)",
     )
     p.set_defaults(handler=_cmd_run)
-
-
-def _positive_int(flag: str) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a whole number >= 1; got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"must be a whole number >= 1; got {text!r}")
-        return value
-
-    parse.__name__ = flag
-    return parse
-
-
-def _nonneg_int(flag: str) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a whole number >= 0; got {text!r}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"must be a whole number >= 0; got {text!r}")
-        return value
-
-    parse.__name__ = flag
-    return parse
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -23,9 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import annotated_types
-
 from scslab.errors import ScenarioError
+from scslab.scenario.introspect import field_bounds, model_of
 
 
 @dataclass(frozen=True)
@@ -246,18 +245,6 @@ def switched_off(data: Mapping[str, Any], lever: Lever) -> bool:
 
 
 # --------------------------------------------------------------------------- schema
-def _model_of(annotation: Any) -> Any:
-    from pydantic import BaseModel
-
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _model_of(arg)
-        if found is not None:
-            return found
-    return None
-
-
 def _is_int(annotation: Any) -> bool:
     if annotation is int:
         return True
@@ -280,23 +267,14 @@ def schema_bounds(
     current: Any = scenario_class(model)
     info = None
     for key, _index in _tokens(lever.path):
-        cls = _model_of(current)
+        cls = model_of(current)
         if cls is None or key not in cls.model_fields:
             raise ScenarioError(f"lever path {lever.path!r}: no key {key!r} in the schema")
         info = cls.model_fields[key]
         current = info.annotation
     assert info is not None
-    lo = hi = None
-    lo_open = hi_open = False
-    for m in info.metadata:
-        if isinstance(m, annotated_types.Ge):
-            lo = m.ge
-        elif isinstance(m, annotated_types.Gt):
-            lo, lo_open = m.gt, True
-        elif isinstance(m, annotated_types.Le):
-            hi = m.le
-        elif isinstance(m, annotated_types.Lt):
-            hi, hi_open = m.lt, True
+    b = field_bounds(info)
+    lo, hi, lo_open, hi_open = b.lo, b.hi, b.lo_open, b.hi_open
     nullable = type(None) in typing.get_args(info.annotation)
     return {
         "lo": lo,

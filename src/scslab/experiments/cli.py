@@ -9,26 +9,10 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-
-# ---------------------------------------------------------------- argument types
-def _int_at_least(flag: str, low: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"must be a whole number >= {low}; got {text!r}"
-            ) from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be a whole number >= {low}; got {text!r}")
-        return value
-
-    parse.__name__ = flag
-    return parse
+from scslab.argtypes import int_at_least
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -43,24 +27,24 @@ def _common(p: argparse.ArgumentParser) -> None:
         help="fix a scenario value for every run, e.g. --set steps=200 (repeatable)",
     )
     p.add_argument(
-        "--steps", type=_int_at_least("--steps", 1), metavar="N", help="steps of every run"
+        "--steps", type=int_at_least("--steps", 1), metavar="N", help="steps of every run"
     )
     p.add_argument(
         "--seed",
-        type=_int_at_least("--seed", 0),
+        type=int_at_least("--seed", 0),
         metavar="S",
         help="root seed (default: the scenario's); run i's seed is spawned from it by index",
     )
     p.add_argument(
         "--replicates",
-        type=_int_at_least("--replicates", 1),
+        type=int_at_least("--replicates", 1),
         default=1,
         metavar="R",
         help="runs per point, each with its own seed (default 1)",
     )
     p.add_argument(
         "--workers",
-        type=_int_at_least("--workers", 1),
+        type=int_at_least("--workers", 1),
         metavar="W",
         help="local processes (default: the cores; 1 runs in this process)",
     )
@@ -154,7 +138,7 @@ def add_sensitivity(sub: Any) -> None:
     p.add_argument("--method", choices=("sobol", "morris"), default="sobol", help="default sobol")
     p.add_argument(
         "--n",
-        type=_int_at_least("--n", 1),
+        type=int_at_least("--n", 1),
         required=True,
         metavar="N",
         help="base sample size: a power of 2 for Sobol; trajectories for Morris",
@@ -201,7 +185,7 @@ def add_query(sub: Any) -> None:
     p.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     p.add_argument(
         "--max-rows",
-        type=_int_at_least("--max-rows", 1),
+        type=int_at_least("--max-rows", 1),
         default=200,
         metavar="N",
         help="rows to print as a table (default 200; --csv prints all)",

@@ -35,6 +35,7 @@ from pydantic import BaseModel
 
 from scslab.errors import ScenarioError, did_you_mean
 from scslab.scenario import Scenario, load_scenario
+from scslab.scenario.introspect import model_of
 
 #: Paths that a sweep may not vary, and why.
 FIXED_PATHS = {
@@ -168,15 +169,6 @@ def _shown(parts: Sequence[Part]) -> str:
     return out or "the top level"
 
 
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-    return None
-
-
 def _item_type(annotation: Any) -> Any:
     """The element type of ``list[X]`` (or ``list[X] | None``), or None."""
     if typing.get_origin(annotation) in (list, tuple):
@@ -198,7 +190,7 @@ def annotation_at(cls: type[BaseModel], parts: Sequence[Part]) -> Any:
                 raise ScenarioError(f"{_shown(parts[:depth])} is not a list; it has no [{part}]")
             current = item
             continue
-        model = _model_of(current)
+        model = model_of(current)
         if model is None:
             raise ScenarioError(f"{_shown(parts[:depth])} is not a mapping; it has no key {part!r}")
         fields = model.model_fields

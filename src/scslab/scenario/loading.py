@@ -8,12 +8,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import annotated_types
 import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from scslab.errors import ScenarioError, did_you_mean
+from scslab.scenario.introspect import field_bounds, model_of
 from scslab.scenario.presets import preset_names, preset_path
 from scslab.scenario.registry import MODELS, model_entry
 from scslab.scenario.schema import Scenario, scenario_class
@@ -104,7 +104,7 @@ def _annotation_at(cls: type[BaseModel], path: list[str], shown: str) -> Any:
     """The annotation of the field at `path` in `cls`, or a `ScenarioError`."""
     current: Any = cls
     for depth, part in enumerate(path):
-        model = _model_of(current)
+        model = model_of(current)
         if model is None:
             done = ".".join(path[:depth])
             raise ScenarioError(f"--set {shown}: {done} is not a mapping; it has no key {part!r}")
@@ -117,15 +117,6 @@ def _annotation_at(cls: type[BaseModel], path: list[str], shown: str) -> Any:
             )
         current = fields[part].annotation
     return current
-
-
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-    return None
 
 
 def _typed_value(annotation: Any, raw: str) -> Any:
@@ -166,38 +157,20 @@ def _field_at(cls: type[BaseModel], loc: Loc) -> tuple[FieldInfo | None, type[Ba
         if isinstance(part, int):
             if info is not None:
                 inner = [a for a in typing.get_args(info.annotation) if a is not type(None)]
-                model = _model_of(inner[0]) if inner else None
+                model = model_of(inner[0]) if inner else None
             continue
         if model is None or part not in model.model_fields:
             return None, model
         info = model.model_fields[part]
         holder = model
-        model = _model_of(info.annotation)
+        model = model_of(info.annotation)
         if part == loc[-1]:
             return info, holder
     return info, None
 
 
 def _bounds(info: FieldInfo | None) -> str | None:
-    if info is None:
-        return None
-    lo: Any = None
-    hi: Any = None
-    lo_closed = hi_closed = True
-    for m in info.metadata:
-        if isinstance(m, annotated_types.Ge):
-            lo = m.ge
-        elif isinstance(m, annotated_types.Gt):
-            lo, lo_closed = m.gt, False
-        elif isinstance(m, annotated_types.Le):
-            hi = m.le
-        elif isinstance(m, annotated_types.Lt):
-            hi, hi_closed = m.lt, False
-    if lo is None and hi is None:
-        return None
-    left = ("[" if lo_closed else "(") + (_fmt(lo) if lo is not None else "-inf")
-    right = (_fmt(hi) if hi is not None else "inf") + ("]" if hi_closed else ")")
-    return f"{left}, {right}"
+    return field_bounds(info).text()
 
 
 def _literal_choices(info: FieldInfo | None) -> list[str]:
@@ -233,7 +206,7 @@ def explain(cls: type[BaseModel], err: Mapping[str, Any]) -> str:
         container: type[BaseModel] | None = cls
         if loc[:-1]:
             pinfo, _ = _field_at(cls, loc[:-1])
-            container = _model_of(pinfo.annotation) if pinfo is not None else None
+            container = model_of(pinfo.annotation) if pinfo is not None else None
         keys = list(container.model_fields) if container is not None else []
         allowed = f" (keys: {', '.join(keys)})" if keys else ""
         return f"unknown key {key!r} in {parent}{did_you_mean(key, keys)}{allowed}"
