@@ -10,7 +10,8 @@ import time
 import urllib.request
 
 import pytest
-from dash_browser import CHROMIUM, CHROMIUM_ARGS, free_port
+
+from browser_support import CHROMIUM, CHROMIUM_ARGS, free_port
 
 
 @pytest.fixture(scope="session")

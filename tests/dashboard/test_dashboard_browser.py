@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from dash_browser import CHROMIUM, NO_CHROMIUM, is_local
 
+from browser_support import CHROMIUM, NO_CHROMIUM, is_local
 from scslab.scenario import load_scenario
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from report_browser import CHROMIUM, CHROMIUM_ARGS
+
+from browser_support import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from report_browser import CHROMIUM, NO_CHROMIUM, is_local
 from report_synthetic import grid_sweep, regime_run
 
+from browser_support import CHROMIUM, NO_CHROMIUM, is_local
 from scslab.report import build_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)]
