@@ -398,25 +398,50 @@ def test_jailed_stay_on_cell_keeps_their_cells() -> None:
     assert held > 0
 
 
-def test_movement_stays_within_vision() -> None:
-    sc = scenario(steps=1, legitimacy=1.0, citizen_density=0.3, cop_density=0.1, cop_vision=2)
+@pytest.mark.parametrize(
+    ("size", "kind", "visions"),
+    [
+        (20, "von_neumann", (3, 2)),  # citizens' and cops' shapes differ
+        (20, "moore", (0.5, 2)),  # citizens see only their own cell: only cops move
+        (20, "euclidean", (2.5, 0.5)),  # only citizens move
+        (90, "moore", (40, 39)),  # 6560 offsets: 16 random bits, and a bit for the kind
+    ],
+)
+def test_movement_stays_within_vision(size: int, kind: str, visions: tuple[float, float]) -> None:
+    cit_vision, cop_vision = visions
+    sc = scenario(
+        steps=1,
+        width=size,
+        height=size,
+        legitimacy=1.0,
+        citizen_density=0.3,
+        cop_density=0.1,
+        neighbourhood=kind,
+        citizen_vision=cit_vision,
+        cop_vision=cop_vision,
+    )
     model = EpsteinCivilViolence()
     rng = streams(3)
     state = model.init(sc, rng)
-    w = h = 20
+    w = h = size
     before = np.concatenate([state.citizen_pos, state.cop_pos])
     model.step(state, rng)
     after = np.concatenate([state.citizen_pos, state.cop_pos])
     check_grid(state)
     n_cit = state.citizen_pos.size
-    moved = 0
+    moved = np.zeros(2, dtype=np.int64)
     for i, (a, b) in enumerate(zip(before.tolist(), after.tolist(), strict=True)):
         dy = ((b // w - a // w + h // 2) % h) - h // 2
         dx = ((b % w - a % w + w // 2) % w) - w // 2
-        vision = 3 if i < n_cit else 2
-        assert in_shape(dy, dx, vision, "von_neumann")
-        moved += a != b
-    assert moved > 0.9 * before.size  # plenty of room: nearly everyone moves
+        vision = cit_vision if i < n_cit else cop_vision
+        assert in_shape(dy, dx, vision, kind)
+        moved[int(i >= n_cit)] += a != b
+    # plenty of room: nearly everyone who can move does
+    for k, (vision, n) in enumerate(zip(visions, [n_cit, before.size - n_cit], strict=True)):
+        if vision < 1:
+            assert moved[k] == 0
+        else:
+            assert moved[k] > 0.9 * n
 
 
 def test_no_movement_keeps_cells() -> None:
@@ -429,6 +454,178 @@ def test_no_movement_keeps_cells() -> None:
         model.step(state, rng)
     np.testing.assert_array_equal(state.citizen_pos, cells[0])
     np.testing.assert_array_equal(state.cop_pos, cells[1])
+
+
+# --------------------------------------------------------------------------- movement sampler
+def blocked(
+    size: int, movers: list[tuple[int, int]], blocks: list[tuple[int, int]], vision: float
+) -> tuple[EpsteinCivilViolence, State]:
+    """Free citizens at `movers`, jailed-for-life citizens that keep their cells at `blocks`.
+
+    No cops and full legitimacy: only the free citizens move, the blocks never do.
+    """
+    sc = scenario(
+        steps=1,
+        width=size,
+        height=size,
+        cop_density=0.0,
+        citizen_vision=vision,
+        cop_vision=vision,
+        legitimacy=1.0,
+        max_jail_term=None,
+        jailed_stay_on_cell=True,
+    )
+    n = len(movers) + len(blocks)
+    state = State(
+        params=sc.params,
+        citizen_pos=np.array([y * size + x for y, x in movers + blocks], dtype=np.int32),
+        hardship=np.zeros(n),
+        risk_aversion=np.zeros(n),
+        active=np.zeros(n, dtype=bool),
+        jailed=np.arange(n) >= len(movers),
+        jail_left=np.full(n, -1, dtype=np.int32),
+        cop_pos=np.empty(0, dtype=np.int32),
+        legitimacy=1.0,
+        arrests=0,
+    )
+    return EpsteinCivilViolence(), state
+
+
+def move_once(model: EpsteinCivilViolence, state: State, g: np.random.Generator) -> None:
+    """The movement phase of a step, on the grid as it stands."""
+    geo = model._geometry(state.params)
+    geo.occ[:] = False
+    geo.occ[state.citizen_pos] = True
+    geo.occ[state.cop_pos] = True
+    geo.occ[-1] = False
+    ep._move(state, geo, g)
+
+
+@pytest.mark.parametrize("small_grid", [True, False])  # margins read through `inner` or flagged
+@pytest.mark.parametrize("at", [(7, 7), (0, 14)])  # in the middle; vision wrapping the torus
+def test_move_target_is_uniform_over_empty_cells(
+    at: tuple[int, int], small_grid: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not small_grid:
+        monkeypatch.setattr(ep, "_SMALL_GRID", 0)
+    size, vision = 15, 3
+    y0, x0 = at
+    rng = np.random.default_rng(7)
+    seen = sorted(
+        (((y0 + dy) % size) * size + (x0 + dx) % size)
+        for dy, dx in shape_cells(vision, "von_neumann", size, size)
+        if (dy, dx) != (0, 0)
+    )
+    empty = sorted(rng.choice(seen, 8, replace=False).tolist())
+    blocks = [divmod(c, size) for c in seen if c not in empty]
+    blocks += [divmod(c, size) for c in rng.choice(size * size, 60).tolist()]
+    blocks = sorted(set(blocks) - {at} - {divmod(c, size) for c in empty})
+    model, state = blocked(size, [at], blocks, vision)
+    start = y0 * size + x0
+    g = np.random.default_rng(11)
+    trials = 3000
+    counts = dict.fromkeys(empty, 0)
+    stayed = 0
+    for _ in range(trials):
+        state.citizen_pos[0] = start
+        move_once(model, state, g)
+        cell = int(state.citizen_pos[0])
+        if cell == start:
+            stayed += 1
+        else:
+            counts[cell] += 1  # KeyError: moved onto a blocked cell or out of vision
+        assert state.citizen_pos[1:].tolist() == [y * size + x for y, x in blocks]
+    # 8 empty cells of 24, 8 draws: it stays with probability (1 - 8/24 x 0.94)^8 = 0.04
+    assert stayed < 0.08 * trials
+    got = np.array(list(counts.values()), dtype=float)
+    expected = got.sum() / got.size
+    chi2 = float(((got - expected) ** 2 / expected).sum())
+    assert chi2 < 24.3, (counts, chi2)  # chi-square, 7 degrees of freedom, p = 0.001
+
+
+def test_move_conflicts_are_fair() -> None:
+    """Four movers around the only empty cell they see: each wins it a quarter of the time."""
+    size, hole = 9, (4, 4)
+    movers = [(3, 4), (5, 4), (4, 3), (4, 5)]
+    near = {((y + dy) % size, (x + dx) % size) for y, x in movers for dy, dx in NEIGHBOURS}
+    blocks = sorted(near - {hole} - set(movers))
+    model, state = blocked(size, movers, blocks, 1)
+    starts = np.array([y * size + x for y, x in movers], dtype=np.int32)
+    g = np.random.default_rng(3)
+    wins = np.zeros(4, dtype=np.int64)
+    trials = 2000
+    for _ in range(trials):
+        state.citizen_pos[:4] = starts
+        move_once(model, state, g)
+        moved = np.flatnonzero(state.citizen_pos[:4] != starts)
+        assert moved.size == 1 and state.citizen_pos[moved[0]] == hole[0] * size + hole[1]
+        wins[moved[0]] += 1
+    expected = trials / 4
+    chi2 = float(((wins - expected) ** 2 / expected).sum())
+    assert chi2 < 16.3, wins  # chi-square, 3 degrees of freedom, p = 0.001
+
+
+NEIGHBOURS = [(-1, 0), (1, 0), (0, -1), (0, 1)]
+
+
+@pytest.mark.parametrize("n", [1, 4, 8, 24, 112, 129, 1000])
+def test_move_table_draws_every_offset_equally(n: int) -> None:
+    offsets = np.arange(1, n + 1, dtype=np.intp)
+    bits, table = ep._move_table(offsets, offsets)
+    assert table.size == 1 << bits
+    counts = np.bincount(table, minlength=n + 1)
+    assert (counts[1:] == counts[1]).all()  # each offset equally often
+    assert counts[0] <= table.size / 8  # the rest point at the mover's own cell
+    other = -offsets[: max(1, n // 2)]  # a second, smaller shape: its own half
+    bits2, both = ep._move_table(offsets, other)
+    assert bits2 == bits and both.size == 2 << bits
+    np.testing.assert_array_equal(both[: 1 << bits], table)
+    second = np.bincount(-both[1 << bits :], minlength=other.size + 1)
+    assert (second[1:] == second[1]).all() and second[0] <= table.size / 8
+
+
+@pytest.mark.parametrize("bit_generator", [np.random.PCG64, np.random.MT19937])
+@pytest.mark.parametrize("dtype", [np.uint16, np.uint32, np.uint64])
+def test_random_bits_are_uniform(bit_generator: Any, dtype: Any) -> None:
+    g = np.random.Generator(bit_generator(5))
+    x = ep._random_bits(g, 10_001, np.dtype(dtype))
+    assert x.dtype == dtype and x.size == 10_001 and x.flags.writeable
+    bits = np.unpackbits(x.view(np.uint8)).reshape(x.size, -1)
+    assert np.abs(bits.mean(axis=0) - 0.5).max() < 0.03  # every bit a fair coin
+
+
+@pytest.mark.parametrize("cop_vision", [3, 2])  # one table; citizens' and cops' halves
+def test_movement_does_not_depend_on_chunks_or_grid_size_mode(
+    cop_vision: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Movers are drawn for in chunks and margins found two ways: same draws, same moves."""
+    sc = scenario(steps=15, width=40, height=30, cop_vision=cop_vision, legitimacy=0.7)
+    ref, rows = run(sc)
+    monkeypatch.setattr(ep, "_MOVE_CHUNK", 64)
+    monkeypatch.setattr(ep, "_SMALL_GRID", 0)
+    other, rows_other = run(sc)
+    assert rows == rows_other
+    for k, v in ref.fields().items():
+        np.testing.assert_array_equal(v, other.fields()[k], k)
+
+
+def test_most_movers_move_at_mesa_density() -> None:
+    """At 77 % occupancy and vision 7, about 80 % of the free agents move each step."""
+    sc = load_scenario("epstein-mesa", {"steps": 5})
+    model = EpsteinCivilViolence()
+    rng = streams(1)
+    state = model.init(sc, rng)
+    fractions = []
+    for _ in range(5):
+        before = np.concatenate([state.citizen_pos, state.cop_pos])
+        free = np.concatenate([~state.jailed, state.cop_pos >= 0])
+        model.step(state, rng)
+        state.step += 1
+        check_grid(state)
+        after = np.concatenate([state.citizen_pos, state.cop_pos])
+        # citizens arrested this step stay put; they count as not moving
+        fractions.append(np.mean(before[free] != after[free]))
+    assert 0.7 < np.mean(fractions) < 0.9
 
 
 # --------------------------------------------------------------------------- arrests

@@ -31,7 +31,17 @@ Order of one step (synchronous, vectorised; step ``s = state.step + 1``)
    resolved in rounds (see `arrests`). An arrested citizen is quiet and
    jailed; it leaves the grid unless ``jailed_stay_on_cell``.
 5. **Movement** (when ``movement``): every free agent (cop or free citizen)
-   tries to move to a random empty cell within its vision (see `_move`).
+   tries to move to a random empty cell within its vision, in at most
+   `MOVE_ROUNDS` rounds of rejection sampling (see `_move`). In a round each
+   remaining mover draws one cell of its shape (own cell excluded) uniformly
+   at random; if the cell is empty at the start of the round the mover claims
+   it, and among the movers claiming one cell the one with the smallest
+   random key wins (a fresh key per claim). Winners move and are done; the
+   cells they leave are empty from the next round on; the others draw again.
+   A mover's first empty draw is uniform over the empty cells of its shape,
+   so a move goes to a uniformly random empty cell within vision. A mover
+   that has won no cell after the last round stays: at Mesa's densities (77 %
+   of cells occupied, vision 7) about 80 % of the free agents move per step.
 
 Mesa 3.3.1 instead activates agents one by one in random order, each citizen
 deciding and then moving and each cop arresting and then moving; that is the
@@ -48,10 +58,17 @@ Random streams: ``init`` (placement, H, R), ``schedule`` (cops removed or
 added), ``jail`` (terms, cells on release), ``arrest`` (keys and priorities),
 ``movement``.
 
-Performance: the neighbourhood counts are prefix sums along rows, O(cells x
-rows of the shape); a cop's candidate is found from the actives' side, the
-cops' side or by sliding minima along rows, whichever is cheapest; movers are
-handled in a few rounds of vectorised claims. No Python loop runs over agents.
+Performance: the neighbourhood counts are sums over row spans, O(cells x
+rows of the shape), the spans widened a cell at a time (or from prefix sums
+along the rows for very wide shapes); a cop's candidate is found from the
+actives' side, the cops' side or by sliding minima along rows, whichever is
+cheapest. Movement works on a wrap-padded grid of empty cells (a draw is an
+addition and a lookup or two, no torus arithmetic), takes the movers in cell
+order (so that the lookups of neighbouring movers hit the same cache lines),
+draws offsets from a table indexed by raw random bits (`_move_table`,
+`_bit_source`) and handles large grids in chunks that keep the temporaries
+in cache; per-cell scratch arrays are kept between steps. No Python loop
+runs over agents.
 
 Vision shapes (`neighbourhood`, for a radius ``v``): ``moore`` (|dx|, |dy| <=
 floor(v)), ``von_neumann`` (|dx| + |dy| <= floor(v)), ``euclidean`` (dx^2 +
@@ -76,8 +93,8 @@ from scslab.engine import State, Streams
 #: after the last round arrests nobody this step. Conflicts rarely last more
 #: than 3 rounds.
 ARREST_ROUNDS = 16
-#: Rounds of rejection sampling per movement phase; a mover that has not found a
-#: free cell after them stays where it is.
+#: Rounds of rejection sampling per movement phase (one draw per mover and round);
+#: a mover that has not won a free cell after them stays where it is.
 MOVE_ROUNDS = 8
 #: Largest ``f(C/A)`` worth tabulating: ``exp(-2.3 * 64)`` is far below the
 #: float64 resolution of 1 - P.
@@ -213,11 +230,14 @@ def neighbourhood_sum(
 ) -> NDArray[Any]:
     """Sum of `grid` over the shape `nb` around every cell of a torus.
 
-    Per-row prefix sums of the wrapped grid give the sum over each row's span
-    in two subtractions; the rows of the shape are then added, shifted by
-    their ``dy``: O(cells x rows of the shape). Integer sums may wrap around
-    in the prefix sums and still come out right, as long as every result
-    fits the dtype.
+    The sum over each row's span of the wrapped grid is built by widening the
+    span a cell at a time (two additions per cell of half-width) or, for
+    rows wider than ``2 _GROW_MAX + 1`` or covering the whole width, from
+    prefix sums along the rows (two subtractions per span, but numpy's
+    cumulative sum along a row is slow); the rows of the shape are then
+    added, shifted by their ``dy``: O(cells x rows of the shape). Integer
+    sums may wrap around in the prefix sums and still come out right, as
+    long as every result fits the dtype.
 
     Parameters
     ----------
@@ -240,15 +260,34 @@ def neighbourhood_sum(
     if out is None:
         out = np.empty_like(grid)
     py = nb.pad_y
-    halves = nb.half[nb.half >= 0]
-    px = int(halves.max()) if halves.size else 0
+    px, groups = _row_groups(nb)
+    if groups and groups[0][0] >= 0 and px <= _GROW_MAX:
+        # no full-width row and narrow rows: widen a row span a cell at a time
+        padded = np.empty((h + 2 * py, w + 2 * px), dtype=grid.dtype)
+        _fill_wrap(padded, grid, py, px)
+        span = padded[:, px : px + w].copy()  # half-width 0
+        k = 0
+        first = True
+        for hw, dys in groups:  # half-widths in increasing order
+            while k < hw:
+                k += 1
+                span += padded[:, px - k : px - k + w]
+                span += padded[:, px + k : px + k + w]
+            for dy in dys:
+                rows = span[py + dy : py + dy + h]
+                if first:
+                    out[...] = rows
+                    first = False
+                else:
+                    out += rows
+        return out
     pre = np.empty((h + 2 * py, w + 2 * px + 1), dtype=grid.dtype)
     pre[:, 0] = 0
     _fill_wrap(pre, grid, py, px, c0=1)
     np.cumsum(pre, axis=1, dtype=pre.dtype, out=pre)
     span = np.empty((h + 2 * py, w), dtype=grid.dtype)
     first = True
-    for hw in np.unique(nb.half).tolist():
+    for hw, dys in groups:
         if hw < 0:
             total = pre[:, px + w] - pre[:, px]
             span[...] = total[:, None]
@@ -256,7 +295,7 @@ def neighbourhood_sum(
             np.subtract(
                 pre[:, 1 + px + hw : 1 + px + hw + w], pre[:, px - hw : px - hw + w], out=span
             )
-        for dy in nb.dy[nb.half == hw].tolist():
+        for dy in dys:
             rows = span[py + dy : py + dy + h]
             if first:
                 out[...] = rows
@@ -264,6 +303,29 @@ def neighbourhood_sum(
             else:
                 out += rows
     return out
+
+
+#: Widest row half-width that `neighbourhood_sum` builds a cell at a time (2 additions
+#: per cell of half-width) rather than from prefix sums along the rows (slow in numpy).
+_GROW_MAX = 24
+_ROW_GROUPS: dict[tuple[Any, ...], tuple[int, list[tuple[int, list[int]]]]] = {}
+
+
+def _row_groups(nb: Neighbourhood) -> tuple[int, list[tuple[int, list[int]]]]:
+    """``(pad, [(half, [dy, ...]), ...])``: the rows of `nb` grouped by half-width.
+
+    ``pad`` is the largest half-width (0 when every row covers the whole width).
+    """
+    key = (nb.height, nb.width, nb.dy.tobytes(), nb.half.tobytes())
+    found = _ROW_GROUPS.get(key)
+    if found is None:
+        halves = nb.half[nb.half >= 0]
+        pad = int(halves.max()) if halves.size else 0
+        groups = [(hw, nb.dy[nb.half == hw].tolist()) for hw in np.unique(nb.half).tolist()]
+        found = (pad, groups)
+        if len(_ROW_GROUPS) < 256:
+            _ROW_GROUPS[key] = found
+    return found
 
 
 # --------------------------------------------------------------------------- arrest prob
@@ -292,7 +354,7 @@ def arrest_probability(
     Examples
     --------
     >>> arrest_probability(np.array([1, 1, 3]), np.array([1, 2, 2]), 2.3, "round").round(3)
-    array([0.9  , 0.   , 0.99 ])
+    array([0.9 , 0.  , 0.99])
     """
     c = np.asarray(cops)
     a = np.asarray(actives)
@@ -324,7 +386,19 @@ class _Geometry:
     A cell ``(y, x)`` of the grid is ``(y + pad_y, x + pad_x)`` of a padded grid
     ``wp = width + 2 pad_x`` wide; ``wrap`` maps every padded cell back to its
     torus cell, so the cell at offset ``(dy, dx)`` from flat cell ``c`` is
-    ``wrap[base(c) + dy * wp + dx]``: one addition and one lookup.
+    ``wrap[base(c) + dy * wp + dx]``: one addition and one lookup. ``inner``
+    maps every padded cell to the padded cell of the same torus cell inside
+    the margins.
+
+    Movement keeps a padded grid of its own, ``free``: 1 for an empty cell of
+    the interior, 0 for an occupied one. On a small grid (``small``: at most
+    `_SMALL_GRID` padded cells) a draw is looked up as
+    ``free[inner[cell + offset]]``; on a large one the margins hold 2 for an
+    empty cell (``mirror_free``), so that a draw is ``free[cell + offset]`` and
+    ``inner`` is needed only for the empty cells found in the margins. The
+    scratch arrays hold nothing from one step to the next (``claim`` is all
+    ``_I64_MAX``, ``dest`` the identity and ``is_cop`` all False between
+    steps).
     """
 
     def __init__(self, p: Any) -> None:
@@ -343,12 +417,63 @@ class _Geometry:
         self.cit_move = self._offsets(self.cit, own=False)
         self.cop_move = self._offsets(self.cop, own=False)
         self.cop_seen = self._offsets(self.cop, own=True)
+        # passes over a padded grid of `_cop_min_rows` (see `_cheapest`)
+        self.row_passes = (
+            2
+            + (2 * max(int(self.cop.half.max()), 0) + 1).bit_length()
+            + np.unique(self.cop.half).size
+        )
+        self.pad_y, self.height = py, h
+        self.move_bits, self.move_table = _move_table(self.cit_move, self.cop_move)
+        # a draw indexes the table: bits, plus one for the cops' half when there is one
+        index_bits = self.move_bits + int(self.move_table.size > 1 << self.move_bits)
+        self.draw_type = np.dtype(np.uint16 if index_bits <= 16 else np.uint32)
+        self.move_mask = (1 << self.move_bits) - 1
+        self._move_scratch: _MoveScratch | None = None
+        padded = self.wrap.size
+        self.small = padded <= _SMALL_GRID
+        # padded cell -> the interior padded cell of the same torus cell (intp when
+        # every draw looks it up, int32 when only the margin cells found empty do)
+        wrap = self.wrap.astype(np.intp)
+        inner = wrap + (wrap // w) * (2 * px) + self.origin
+        self.inner: NDArray[Any] = inner if self.small else inner.astype(np.int32)
         cells = h * w
         # scratch, one spare slot at the end: index -1 (off the grid) lands there
         self.occ = np.zeros(cells + 1, dtype=bool)
-        self.claim = np.full(cells, _I64_MAX, dtype=np.int64)
         self.cop_id = np.full(cells + 1, -1, dtype=np.int32)
+        # movement scratch, by padded cell: empty cells, movers, cops among them,
+        # claim keys
+        self.free = np.zeros(padded, dtype=np.uint8)
+        self.inside = (slice(py, py + h), slice(px, px + w))
+        f2 = self.free.reshape(-1, wp)
+        self._mirror = [  # (margin, interior) views of `free`, each margin after its source
+            (f2[py : py + h, :px], f2[py : py + h, w : w + px]),
+            (f2[py : py + h, px + w :], f2[py : py + h, px : 2 * px]),
+            (f2[:py], f2[h : h + py]),
+            (f2[py + h :], f2[py : 2 * py]),
+        ]
+        self._mirror = [(a, b) for a, b in self._mirror if a.size]
+        self.movers = np.zeros(padded, dtype=bool)
+        self.is_cop = np.zeros(padded, dtype=bool)  # all False between steps
+        self.claim = np.full(padded, _I64_MAX, dtype=np.int64)
+        # torus cell -> where its agent moved this step (the identity between steps)
+        self.dest = np.arange(cells + 1, dtype=np.int32)
+        self.dest[-1] = -1
         self.dirty = False  # True while a step runs
+
+    def mirror_free(self) -> None:
+        """Copy `free` from the interior into the margins, as 2 (large grids only)."""
+        if not self.small:
+            for margin, interior in self._mirror:
+                np.multiply(interior, 2, out=margin)
+
+    def move_scratch(self, movers: int) -> _MoveScratch:
+        """Buffers for `movers` movers, kept between steps."""
+        chunk = min(movers, _MOVE_CHUNK)
+        have = self._move_scratch
+        if have is None or have.size[0] < chunk or have.size[1] < movers:
+            self._move_scratch = have = _MoveScratch(chunk, movers)
+        return have
 
     def _offsets(self, nb: Neighbourhood, own: bool) -> NDArray[np.intp]:
         off = nb.off_dy.astype(np.intp) * self.wp + nb.off_dx
@@ -364,8 +489,11 @@ def _geometry_key(p: Any) -> tuple[Any, ...]:
     return (p.height, p.width, p.citizen_vision, p.cop_vision, p.neighbourhood)
 
 
-_I64_MAX = np.iinfo(np.int64).max
 _I32_MAX = np.iinfo(np.int32).max
+# ``take(..., mode="wrap")`` is used where the indices are not intp (int32 cells,
+# uint16 draws) and all in range (or -1 for the spare last slot, which wraps the
+# same way): numpy's default mode checks them on a path ~3x slower.
+_I64_MAX = np.iinfo(np.int64).max
 
 
 # --------------------------------------------------------------------------- kernel
@@ -434,6 +562,8 @@ class EpsteinCivilViolence:
         if geo.dirty:  # a step was interrupted: scratch may hold stale marks
             geo.claim.fill(_I64_MAX)
             geo.cop_id.fill(-1)
+            geo.dest[:-1] = np.arange(geo.dest.size - 1, dtype=np.int32)
+            geo.is_cop.fill(False)
         geo.dirty = True
         occ = geo.occ  # cells + 1: citizen_pos == -1 marks the spare slot
         occ.fill(False)
@@ -487,8 +617,9 @@ class EpsteinCivilViolence:
         cw = 8 if nbc.size >= 1 << 15 else 4
         # sliding minima of the arrest lookups: one padded grid per doubling
         levels = (2 * max(int(nbk.half.max()), 0) + 1).bit_length() + 2
-        # occupancy, claims, cop ids, key grid; wrap map; count grids and prefix sums
-        grids = cells * (1 + 8 + 4 + 4 + 3 * cw) + padded * (4 + 2 * cw + 4 * levels)
+        # by cell: occupancy, cop ids, key grid, movement's dest, count grids; by padded
+        # cell: wrap and inner maps, movement's free/movers/cops and claims, prefix sums
+        grids = cells * (1 + 4 + 4 + 4 + 3 * cw) + padded * (4 + 8 + 3 + 8 + 2 * cw + 4 * levels)
         per_agent = agents * 96  # decisions (float64) and movement temporaries
         gather = _GATHER_BLOCK * 8 * 3
         return int(1.25 * (state + grids + per_agent + gather)) + (1 << 20)
@@ -621,15 +752,39 @@ def _decide(state: State) -> None:
     counts = neighbourhood_sum(grid[:-1].reshape(h, w), nb).ravel()
     # jailed or not (citizen_pos -1 reads the last cell, masked below): contiguous
     # arithmetic over the prefix is cheaper than gathering the free citizens
-    c = counts.take(state.citizen_pos[:k])
+    c = counts.take(state.citizen_pos[:k], mode="wrap")  # -1: the last cell, masked below
     cops = c & ((1 << shift) - 1)
     others = (c >> shift) - act[:k]  # actives in vision, oneself excluded
-    prob = arrest_probability(cops, others + 1, p.arrest_prob_constant, p.arrest_formula)
+    if nb.size <= _PROB_GRID_MAX:  # P looked up by (C, A): the same values, faster
+        at = cops.astype(np.intp)
+        at *= nb.size + 2
+        at += others
+        prob = _prob_grid(float(p.arrest_prob_constant), p.arrest_formula, nb.size).take(at)
+    else:
+        prob = arrest_probability(cops, others + 1, p.arrest_prob_constant, p.arrest_formula)
     net = state.hardship[:k] * (1.0 - state.legitimacy)
     net -= state.risk_aversion[:k] * prob
     np.greater(net, p.active_threshold, out=act[:k])
     act[:k] &= ~state.jailed[:k]
     act[k:] = False
+
+
+#: Largest shape whose arrest probabilities `_decide` tabulates by (C, A).
+_PROB_GRID_MAX = 256
+
+
+@lru_cache(maxsize=16)
+def _prob_grid(k: float, formula: str, size: int) -> NDArray[np.float64]:
+    """`arrest_probability` for ``C = 0..size`` cops and ``A = 1..size + 2``, flat.
+
+    Entry ``C * (size + 2) + A - 1`` holds P for ``C`` cops and ``A`` actives
+    counting oneself.
+    """
+    c = np.repeat(np.arange(size + 1), size + 2)
+    a = np.tile(np.arange(1, size + 3), size + 1)
+    table = arrest_probability(c, a, k, formula)
+    table.flags.writeable = False
+    return table
 
 
 def _cop_min(keygrid: KeyArray, geo: _Geometry, base: NDArray[np.intp]) -> KeyArray:
@@ -641,11 +796,15 @@ def _cop_min(keygrid: KeyArray, geo: _Geometry, base: NDArray[np.intp]) -> KeyAr
     offs = geo.cop_seen
     out = np.empty(base.size, dtype=keygrid.dtype)
     # many cops: build the padded key grid once; few: look up through `wrap`
-    padded = keygrid.take(geo.wrap) if _pad_first(geo, base.size) else None
+    padded = keygrid.take(geo.wrap, mode="wrap") if _pad_first(geo, base.size) else None
     block = max(1, _GATHER_BLOCK // offs.size)
     for lo in range(0, base.size, block):
         idx = base[lo : lo + block, None] + offs[None, :]
-        vals = padded.take(idx) if padded is not None else keygrid.take(geo.wrap.take(idx))
+        vals = (
+            padded.take(idx)
+            if padded is not None
+            else keygrid.take(geo.wrap.take(idx), mode="wrap")
+        )
         out[lo : lo + block] = vals.min(axis=1)
     return out
 
@@ -658,7 +817,7 @@ def _cop_min_rows(keygrid: KeyArray, geo: _Geometry, base: NDArray[np.intp]) -> 
     """
     nb = geo.cop
     w, px, wp = nb.width, geo.pad_x, geo.wp
-    padded = keygrid.take(geo.wrap).reshape(-1, wp)
+    padded = keygrid.take(geo.wrap, mode="wrap").reshape(-1, wp)
     halves = nb.half[nb.half >= 0]
     top = int(halves.max()) if halves.size else 0
     levels = [padded]  # levels[j][:, c] = min of padded[:, c : c + 2^j]
@@ -693,12 +852,14 @@ def _active_min(
     """
     offs = geo.cop_seen
     out = np.full(n_cops, none, dtype=keys.dtype)
-    padded = geo.cop_id.take(geo.wrap) if _pad_first(geo, base.size) else None
+    padded = geo.cop_id.take(geo.wrap, mode="wrap") if _pad_first(geo, base.size) else None
     block = max(1, _GATHER_BLOCK // offs.size)
     for lo in range(0, base.size, block):
         idx = base[lo : lo + block, None] + offs[None, :]
         cid = (
-            padded.take(idx) if padded is not None else geo.cop_id.take(geo.wrap.take(idx))
+            padded.take(idx)
+            if padded is not None
+            else geo.cop_id.take(geo.wrap.take(idx), mode="wrap")
         ).ravel()
         hit = np.flatnonzero(cid >= 0)
         if hit.size:
@@ -724,9 +885,7 @@ def _cheapest(geo: _Geometry, n_active: int, n_cops: int) -> str:
     """
     size = geo.cop_seen.size
     rows = geo.cop.dy.size
-    passes = (
-        2 + (2 * max(int(geo.cop.half.max()), 0) + 1).bit_length() + np.unique(geo.cop.half).size
-    )
+    passes = geo.row_passes
     pad = float(geo.wrap.size)
     cost = {
         "active": 5.0 * n_active * size + (pad if _pad_first(geo, n_active) else 0.0),
@@ -840,70 +999,233 @@ def arrests(
 def _move(state: State, geo: _Geometry, g: np.random.Generator) -> None:
     """Free agents move to random empty cells within their vision, all at once.
 
-    Rejection sampling: each mover draws a random cell of its shape (own cell
-    excluded). A mover whose cell is empty at the start of the round claims
-    it; among movers claiming one cell the one with the smallest random key
-    wins. Winners move, and the cells they leave become free for the next
-    round; the others draw again, for `MOVE_ROUNDS` rounds, then stay. This
-    approximates "a uniformly random empty cell in vision": an agent with few
-    empty cells nearby may stay although one exists.
+    Rejection sampling in at most `MOVE_ROUNDS` rounds. In a round every
+    remaining mover draws one cell of its shape (own cell excluded) uniformly
+    at random; a mover whose cell is empty at the start of the round claims
+    it, and among the movers claiming one cell the one with the smallest
+    random key wins. Winners move (the cells they leave are empty from the
+    next round on) and are done; the others draw again. A mover that has won
+    no cell after the last round stays where it is. Each mover's first empty
+    draw is uniform over the empty cells of its shape, so a move goes to a
+    uniformly random empty cell within vision; a mover with few empty cells
+    nearby, or that keeps losing conflicts, may stay although one exists.
+
+    Movers are handled as padded cells in cell order (see `_Geometry`), so
+    that every lookup stays near the previous one.
     """
-    n_cit = state.citizen_pos.size
-    tab_c, tab_k = geo.cit_move, geo.cop_move
-    # movers: free citizens (all on the grid) then cops, as indices into `pos`
-    cit = np.flatnonzero(~state.jailed) if tab_c.size else np.empty(0, np.intp)
-    cop = np.flatnonzero(state.cop_pos >= 0) if tab_k.size else np.empty(0, np.intp)
-    who = np.concatenate([cit, cop + n_cit])
-    if who.size == 0:
+    p = state.params
+    h, w = p.height, p.width
+    cit_moves, cop_moves = geo.cit_move.size > 0, geo.cop_move.size > 0
+    if not (cit_moves or cop_moves):
         return
-    pos = np.concatenate([state.citizen_pos, state.cop_pos]).astype(np.intp)
-    base = geo.base(pos.take(who))
-    empty = ~geo.occ[:-1]  # updated as agents move (occ is not)
-    one_table = bool(np.array_equal(tab_c, tab_k))
-    if not one_table:
-        tabs = np.concatenate([tab_c, tab_k])
-        size_of = np.array([tab_c.size, tab_k.size], dtype=np.uint64)
-        start_of = np.array([0, tab_c.size], dtype=np.intp)
-    claim, wrap = geo.claim, geo.wrap
-    for _ in range(MOVE_ROUNDS):
-        n = who.size
-        if n == 0:
-            break
-        if one_table:
-            off = tab_c.take(_draw(g, tab_c.size, n))
-        else:  # multiply-shift: a uniform index below each mover's table size
-            kind = (who >= n_cit).astype(np.intp)
-            r = g.integers(0, 1 << 32, size=n, dtype=np.uint64)
-            r *= size_of.take(kind)
-            r >>= np.uint64(32)
-            off = tabs.take(r.astype(np.intp) + start_of.take(kind))
-        off += base
-        target = wrap.take(off)
-        cand = np.flatnonzero(empty.take(target))
-        if cand.size == 0:
-            continue
-        t_c = target.take(cand)
-        # distinct keys: random high bits, the mover's index as tie-break
-        k_c = g.integers(0, 1 << 31, size=cand.size, dtype=np.int64)
-        k_c <<= 32
-        k_c |= cand
-        np.minimum.at(claim, t_c, k_c)
-        won = np.flatnonzero(claim.take(t_c) == k_c)
-        claim[t_c] = _I64_MAX
-        win = cand.take(won)
-        t_w = t_c.take(won)
-        w_who = who.take(win)
-        empty[pos.take(w_who)] = True
-        empty[t_w] = False
-        pos[w_who] = t_w
-        stay = np.ones(n, dtype=bool)
-        stay[win] = False
-        keep = np.flatnonzero(stay)
-        who, base = who.take(keep), base.take(keep)
-    state.citizen_pos[:] = pos[:n_cit]
-    state.cop_pos[:] = pos[n_cit:]
+    occ, free, movers = geo.occ[:-1].reshape(h, w), geo.free, geo.movers
+    inside = geo.inside
+    np.logical_not(occ, out=free.reshape(-1, geo.wp)[inside], dtype=bool, casting="unsafe")
+    geo.mirror_free()
+    # movers: padded interior cells, in cell order
+    mov2d = movers.reshape(-1, geo.wp)
+    if cit_moves and cop_moves:
+        mov2d[inside] = occ
+        if p.jailed_stay_on_cell:  # jailed citizens hold their cells without moving
+            held = state.citizen_pos[state.jailed]
+            movers[geo.base(held[held >= 0])] = False
+    else:
+        mov2d[inside] = False
+        on = state.citizen_pos[~state.jailed] if cit_moves else state.cop_pos
+        movers[geo.base(on[on >= 0])] = True
+    pb = np.flatnonzero(movers)
+    if pb.size == 0:
+        return
+    table = geo.move_table
+    kind = None  # per mover: 0 (citizen) or 2^bits (cop), the half of the table it draws from
+    if table.size > 1 << geo.move_bits:
+        if not cit_moves:
+            table = table[1 << geo.move_bits :]
+        elif cop_moves:
+            cop_cells = geo.base(state.cop_pos[state.cop_pos >= 0])
+            is_cop = geo.is_cop
+            is_cop[cop_cells] = True
+            kind = is_cop.take(pb).astype(geo.draw_type) << geo.move_bits
+            is_cop[cop_cells] = False
+    claim, free_bool = geo.claim, free.view(bool)
+    scratch = geo.move_scratch(pb.size)
+    draw = _bit_source(g)
+    moved_from: list[NDArray[np.intp]] = []
+    moved_to: list[NDArray[np.intp]] = []
+    for r in range(MOVE_ROUNDS):
+        m = pb.size
+        if m <= _MOVE_CHUNK:
+            cl, t = _candidates(draw, geo, table, pb, kind, scratch, free_bool)
+        else:  # in chunks, so that the temporaries stay in cache
+            parts = []
+            for lo in range(0, m, _MOVE_CHUNK):
+                part = slice(lo, lo + _MOVE_CHUNK)
+                k_part = None if kind is None else kind[part]
+                parts.append(
+                    _candidates(draw, geo, table, pb[part], k_part, scratch, free_bool, lo)
+                )
+            cl = np.concatenate([c for c, _ in parts])
+            t = np.concatenate([x for _, x in parts])
+        if cl.size:
+            # distinct keys: 32 random bits above the claimant's index
+            key = draw(cl.size, _U32).astype(np.int64)
+            key <<= 32
+            key |= cl
+            np.minimum.at(claim, t, key)
+            won = (claim.take(t) == key).nonzero()[0]
+            t_won = t.take(won)
+            claim[t_won] = _I64_MAX
+            win = cl.take(won)
+            from_won = pb.take(win)
+            moved_from.append(from_won)
+            moved_to.append(t_won)
+            if r + 1 == MOVE_ROUNDS or win.size == m:
+                break
+            free[from_won] = 1
+            free[t_won] = 0
+            geo.mirror_free()
+            stay = scratch.stay[:m]
+            stay.fill(True)
+            stay[win] = False
+            pb = np.compress(stay, pb)
+            if kind is not None:
+                kind = np.compress(stay, kind)
+    if not moved_from:
+        return
+    # torus cell -> its agent's new cell, applied to every position, then reset
+    wrap, dest = geo.wrap, geo.dest
+    src = wrap.take(np.concatenate(moved_from)).astype(np.intp)
+    dest[src] = wrap.take(np.concatenate(moved_to))
+    state.citizen_pos[:] = dest.take(state.citizen_pos, mode="wrap")  # -1 stays -1
+    state.cop_pos[:] = dest.take(state.cop_pos, mode="wrap")
+    dest[src] = src
 
 
-def _draw(g: np.random.Generator, high: int, n: int) -> NDArray[np.intp]:
-    """`n` integers in ``[0, high)``, as indices (64-bit: `take` wants no cast)."""
-    return g.integers(0, high, size=n, dtype=np.intp)
+class _MoveScratch:
+    """Buffers of the movement phase, kept between steps.
+
+    Offsets, free codes and flags of one chunk of candidates; the flags of the
+    movers left after a round.
+    """
+
+    def __init__(self, chunk: int, movers: int) -> None:
+        self.size = (chunk, movers)
+        self.off = np.empty(chunk, dtype=np.intp)
+        self.code = np.empty(chunk, dtype=np.uint8)
+        self.hit = np.empty(chunk, dtype=bool)
+        self.stay = np.empty(movers, dtype=bool)
+
+
+def _candidates(
+    draw: Any,
+    geo: _Geometry,
+    table: NDArray[np.intp],
+    pb: NDArray[np.intp],
+    kind: NDArray[Any] | None,
+    scratch: _MoveScratch,
+    free_bool: NDArray[np.bool_],
+    lo: int = 0,
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """One random cell of its shape for each mover of `pb` (padded interior cells).
+
+    Returns ``(i + lo, cell)`` for the movers ``i`` whose cell is empty, with
+    the cell as a padded interior index (margins resolved through `inner`).
+    """
+    m = pb.size
+    u = draw(m, geo.draw_type)
+    u &= geo.move_mask
+    if kind is not None:
+        u |= kind
+    off = np.take(table, u, out=scratch.off[:m], mode="wrap")
+    off += pb
+    if geo.small:  # `inner` stays in cache: every draw to the interior
+        inside = geo.inner.take(off)
+        cl = np.take(free_bool, inside, out=scratch.hit[:m]).nonzero()[0]
+        t = inside.take(cl)
+    else:  # `free` read in the margins too (2), `inner` only for those
+        code = np.take(geo.free, off, out=scratch.code[:m])
+        cl = np.not_equal(code, 0, out=scratch.hit[:m]).nonzero()[0]
+        t = off.take(cl)
+        edge = (code.take(cl) > 1).nonzero()[0]
+        if edge.size:
+            t[edge] = geo.inner.take(t.take(edge))
+    if lo:
+        cl += lo
+    return cl, t
+
+
+#: Movers handled at once when drawing candidates (a multiple of 4, so that the
+#: draws do not depend on it); keeps the temporaries in cache.
+_MOVE_CHUNK = 1 << 15
+#: Padded cells up to which movement maps every draw to the interior through
+#: `inner` (kept in cache) rather than reading `free` in the margins.
+_SMALL_GRID = 1 << 15
+#: Bit generators whose raw output is 64 random bits.
+_RAW64 = (np.random.PCG64, np.random.PCG64DXSM, np.random.Philox, np.random.SFC64)
+
+
+_U32 = np.dtype(np.uint32)
+
+
+def _bit_source(g: np.random.Generator) -> Any:
+    """``draw(n, dtype)``: `n` uniform random integers of the unsigned `dtype`, writable.
+
+    For the 64-bit bit generators (PCG64, the default), cuts their raw output
+    into pieces, little-endian so that the values do not depend on the
+    platform: 3-4x cheaper than ``g.integers`` for 16-bit values. Otherwise
+    ``g.integers``.
+    """
+    bg = g.bit_generator
+    if not isinstance(bg, _RAW64):
+
+        def draw_integers(n: int, dtype: np.dtype[Any]) -> NDArray[Any]:
+            return g.integers(0, 1 << (8 * dtype.itemsize), size=n, dtype=dtype)
+
+        return draw_integers
+    raw = bg.random_raw
+    if np.little_endian:
+
+        def draw_raw(n: int, dtype: np.dtype[Any]) -> NDArray[Any]:
+            per = 8 // dtype.itemsize
+            return raw((n + per - 1) // per).view(dtype)[:n]
+
+        return draw_raw
+
+    def draw_swapped(n: int, dtype: np.dtype[Any]) -> NDArray[Any]:
+        per = 8 // dtype.itemsize
+        pieces = raw((n + per - 1) // per).byteswap().view(dtype.newbyteorder("<"))
+        return pieces.astype(dtype)[:n]
+
+    return draw_swapped
+
+
+def _random_bits(g: np.random.Generator, n: int, dtype: np.dtype[Any]) -> NDArray[Any]:
+    """`n` uniform random integers of the unsigned `dtype` (see `_bit_source`)."""
+    result: NDArray[Any] = _bit_source(g)(n, dtype)
+    return result
+
+
+def _move_table(cit: NDArray[np.intp], cop: NDArray[np.intp]) -> tuple[int, NDArray[np.intp]]:
+    """Move offsets indexed by random bits: ``(bits, table)``.
+
+    The table has ``2^bits`` entries per kind of agent (citizens', then cops'
+    when their shape differs): the shape's offsets repeated as often as they
+    fit, then 0 (the mover's own cell, never empty: a wasted draw), so that
+    ``bits`` uniform random bits pick every offset of the shape with the same
+    probability. ``2^bits >= 8 x size``, so at most 1/8 of the draws are wasted
+    (1.6 % for the 112 offsets of von Neumann vision 7).
+    """
+    size = max(cit.size, cop.size, 1)
+    bits = (size - 1).bit_length() + 3
+    n = 1 << bits
+
+    def half(off: NDArray[np.intp]) -> NDArray[np.intp]:
+        out = np.zeros(n, dtype=np.intp)
+        if off.size:
+            k = n // off.size
+            out[: k * off.size] = np.tile(off, k)
+        return out
+
+    if np.array_equal(cit, cop):
+        return bits, half(cit)
+    return bits, np.concatenate([half(cit), half(cop)])
