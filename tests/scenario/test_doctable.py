@@ -16,7 +16,7 @@ REAL = sorted(m for m in MODELS if m != "toy")
 DOCUMENTED = [m for m in REAL if (DOCS / f"{m}.md").is_file()]
 
 
-@pytest.mark.parametrize("model", ["axelrod", "granovetter", "kuran"])
+@pytest.mark.parametrize("model", ["epstein", "axelrod", "granovetter", "kuran"])
 def test_these_models_are_documented(model):
     assert model in DOCUMENTED
 
