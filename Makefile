@@ -29,8 +29,10 @@ test: $(STAMP) lint
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
+# Benchmarks print tables; they are never timed assertions (see docs/benchmarks.md).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/regime_bench.py --sizes 1000000 10000000 --steps 365 30
 	$(BIN)/python benchmarks/sweep_bench.py
 
 clean:
