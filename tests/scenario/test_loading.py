@@ -221,3 +221,32 @@ def test_invalid_scenarios_always_raise_scenario_error(data):
     with pytest.raises(ScenarioError) as exc:
         load_scenario(data)
     assert str(exc.value)
+
+
+# --------------------------------------------------------------- indexed paths
+def test_set_reaches_into_lists_left_to_defaults():
+    scn = load_scenario("full-regime", ["params.surveillance.sources[*].coverage=0.25"])
+    assert {s.coverage for s in scn.params.surveillance.sources} == {0.25}
+    one = load_scenario("full-regime", ["params.surveillance.sources[1].coverage=0.5"])
+    covs = [s.coverage for s in one.params.surveillance.sources]
+    base = [s.coverage for s in load_scenario("full-regime").params.surveillance.sources]
+    assert covs[1] == 0.5 and covs[:1] + covs[2:] == base[:1] + base[2:]
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        (
+            "params.surveillance.sources[*].coverage=1.5",
+            "params.surveillance.sources[0].coverage must be in [0, 1]; got 1.5 "
+            "(--set params.surveillance.sources[*].coverage=1.5)",
+        ),
+        ("params.surveillance.sources[99].coverage=0.5", "[99] is out of range"),
+        ("params.surveillance.sourcs[0].coverage=0.5", "did you mean 'sources'?"),
+        ("params.surveillance[0].coverage=0.5", "params.surveillance is not a list"),
+    ],
+)
+def test_bad_indexed_overrides(item, expected):
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario("full-regime", [item])
+    assert expected in str(exc.value)

@@ -14,6 +14,7 @@ from pydantic.fields import FieldInfo
 
 from scslab.errors import ScenarioError, did_you_mean
 from scslab.scenario.introspect import field_bounds, model_of
+from scslab.scenario.paths import annotation_at, set_at, split_path
 from scslab.scenario.presets import preset_names, preset_path
 from scslab.scenario.registry import MODELS, model_entry
 from scslab.scenario.schema import Scenario, scenario_class
@@ -100,25 +101,6 @@ def parse_override(item: str) -> tuple[str, str]:
     return key, raw
 
 
-def _annotation_at(cls: type[BaseModel], path: list[str], shown: str) -> Any:
-    """The annotation of the field at `path` in `cls`, or a `ScenarioError`."""
-    current: Any = cls
-    for depth, part in enumerate(path):
-        model = model_of(current)
-        if model is None:
-            done = ".".join(path[:depth])
-            raise ScenarioError(f"--set {shown}: {done} is not a mapping; it has no key {part!r}")
-        fields = model.model_fields
-        if part not in fields:
-            where = ".".join(path[:depth]) or "the top level"
-            raise ScenarioError(
-                f"--set {shown}: unknown key {part!r} in {where}"
-                f"{did_you_mean(part, fields)} (keys: {', '.join(fields)})"
-            )
-        current = fields[part].annotation
-    return current
-
-
 def _typed_value(annotation: Any, raw: str) -> Any:
     """Parse `raw` as YAML, except where the schema wants a string."""
     if annotation is str:
@@ -127,17 +109,6 @@ def _typed_value(annotation: Any, raw: str) -> Any:
         return yaml.safe_load(raw) if raw.strip() else raw
     except yaml.YAMLError:
         return raw
-
-
-def _set_path(data: dict[str, Any], path: list[str], value: Any) -> None:
-    node = data
-    for part in path[:-1]:
-        child = node.get(part)
-        if not isinstance(child, dict):
-            child = {}
-            node[part] = child
-        node = child
-    node[path[-1]] = value
 
 
 # ---------------------------------------------------------------- error messages
@@ -254,7 +225,9 @@ def load_scenario(
         A preset name, a path to a YAML file, or the scenario as a mapping.
     overrides : mapping or iterable of str
         ``{"params.legitimacy": 0.7}`` or ``["params.legitimacy=0.7"]``; values
-        given as strings are typed by the schema.
+        given as strings are typed by the schema. A key may index a list:
+        ``params.surveillance.sources[1].coverage`` (one entry) or
+        ``params.surveillance.sources[*].coverage`` (every entry).
 
     Raises
     ------
@@ -293,12 +266,22 @@ def load_scenario(
     cls = scenario_class(model)
 
     set_locs: dict[Loc, str] = {}
+    if any("[" in key for key, _, _ in items):
+        # An indexed path reaches into lists that the file may leave to the
+        # schema's defaults: set it on the scenario as resolved.
+        try:
+            data = cls.model_validate(data).to_dict()
+        except ValidationError:
+            pass  # reported below, with the file's lines
     for key, value, shown in items:
-        path = key.split(".")
-        annotation = _annotation_at(cls, path, shown)
-        typed = _typed_value(annotation, value) if isinstance(value, str) else value
-        _set_path(data, path, typed)
-        set_locs[tuple(path)] = shown
+        try:
+            parts = split_path(key)
+            annotation = annotation_at(cls, parts)
+            typed = _typed_value(annotation, value) if isinstance(value, str) else value
+            set_at(data, parts, typed)
+        except ScenarioError as exc:
+            raise ScenarioError(f"--set {shown}: {exc}") from None
+        set_locs[parts] = shown
 
     try:
         return cls.model_validate(data)
@@ -311,9 +294,14 @@ def load_scenario(
 
 
 def _where(loc: Loc, origin: str, lines: Mapping[Loc, int], set_locs: Mapping[Loc, str]) -> str:
-    for n in range(len(loc), -1, -1):
-        if loc[:n] in set_locs:
-            return f" (--set {set_locs[loc[:n]]})"
+    def covers(path: Loc) -> bool:  # path (with "*" for any index) is a prefix of loc
+        return len(path) <= len(loc) and all(
+            p == q or (p == "*" and isinstance(q, int)) for p, q in zip(path, loc, strict=False)
+        )
+
+    for path in sorted(set_locs, key=len, reverse=True):
+        if covers(path):
+            return f" (--set {set_locs[path]})"
     for n in range(len(loc), 0, -1):
         if loc[:n] in lines:
             return f" ({origin}:{lines[loc[:n]]})"

@@ -1,0 +1,123 @@
+"""Key paths into a scenario: ``params.surveillance.sources[1].coverage``.
+
+A path is keys joined by dots; a key may be indexed as ``key[2]`` (one entry of
+a list) or ``key[*]`` (every entry). Used by ``--set`` (scslab run), ``--vary``
+and ``--param`` (sweeps) and the dashboard's levers.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import typing
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+from scslab.errors import ScenarioError, did_you_mean
+from scslab.scenario.introspect import model_of
+
+Part = str | int  # a key, a list index, or "*" (every entry)
+
+_SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)((?:\[(?:\d+|\*)\])*)$")
+
+
+@functools.lru_cache(maxsize=256)
+def split_path(path: str) -> tuple[Part, ...]:
+    """``a.b[2].c`` -> ("a", "b", 2, "c"); ``b[*]`` gives "*"."""
+    parts: list[Part] = []
+    for seg in path.split("."):
+        m = _SEGMENT.match(seg.strip())
+        if not m:
+            raise ScenarioError(
+                f"{seg!r} is not a key (letters, digits, _), optionally indexed as key[2] or key[*]"
+            )
+        parts.append(m.group(1))
+        for idx in re.findall(r"\[(\d+|\*)\]", m.group(2)):
+            parts.append("*" if idx == "*" else int(idx))
+    return tuple(parts)
+
+
+def shown(parts: Sequence[Part]) -> str:
+    out = ""
+    for p in parts:
+        if isinstance(p, int) or p == "*":
+            out += f"[{p}]"
+        else:
+            out += f".{p}" if out else str(p)
+    return out or "the top level"
+
+
+def item_type(annotation: Any) -> Any:
+    """The element type of ``list[X]`` (or ``list[X] | None``), or None."""
+    if typing.get_origin(annotation) in (list, tuple):
+        args = typing.get_args(annotation)
+        return args[0] if args else Any
+    for arg in typing.get_args(annotation):
+        if typing.get_origin(arg) in (list, tuple):
+            return item_type(arg)
+    return None
+
+
+def annotation_at(cls: type[BaseModel], parts: Sequence[Part]) -> Any:
+    """The schema's annotation at `parts`, or a `ScenarioError` that suggests a key."""
+    current: Any = cls
+    for depth, part in enumerate(parts):
+        if isinstance(part, int) or part == "*":
+            item = item_type(current)
+            if item is None:
+                raise ScenarioError(f"{shown(parts[:depth])} is not a list; it has no [{part}]")
+            current = item
+            continue
+        model = model_of(current)
+        if model is None:
+            raise ScenarioError(f"{shown(parts[:depth])} is not a mapping; it has no key {part!r}")
+        fields = model.model_fields
+        if part not in fields:
+            raise ScenarioError(
+                f"unknown key {part!r} in {shown(parts[:depth])}"
+                f"{did_you_mean(str(part), fields)} (keys: {', '.join(fields)})"
+            )
+        current = fields[part].annotation
+    return current
+
+
+def set_at(data: dict[str, Any], parts: Sequence[Part], value: Any) -> None:
+    """Set `value` at `parts` in plain scenario data (lists indexed, "*" = every entry)."""
+
+    def walk(node: Any, i: int) -> None:
+        part, last = parts[i], i == len(parts) - 1
+        if isinstance(part, int) or part == "*":
+            if not isinstance(node, list):
+                raise ScenarioError(f"{shown(parts[:i])} is not a list in this scenario")
+            if isinstance(part, int) and part >= len(node):
+                raise ScenarioError(
+                    f"{shown(parts[:i])} has {len(node)} entries in this scenario; "
+                    f"[{part}] is out of range (the first is [0])"
+                )
+            indices = range(len(node)) if isinstance(part, str) else [part]
+            for j in indices:
+                if last:
+                    node[j] = value
+                else:
+                    walk(node[j], i + 1)
+            return
+        if last:
+            node[part] = value
+            return
+        child = node.get(part)
+        if not isinstance(child, dict | list):
+            child = {}
+            node[part] = child
+        walk(child, i + 1)
+
+    walk(data, 0)
+
+
+def get_at(data: Any, parts: Sequence[Part]) -> Any:
+    """The value at `parts` (the first entry's for "*")."""
+    node = data
+    for part in parts:
+        node = node[0 if part == "*" else part]
+    return node
