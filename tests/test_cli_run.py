@@ -143,7 +143,7 @@ def test_memory_refused_before_allocation(tmp_path, toy_file, capsys):
     )
     assert code == 2
     assert "needs about 93132.3 GiB of memory" in err and "GiB is available" in err
-    assert not (tmp_path / "r" / "metrics.parquet").exists()
+    assert not (tmp_path / "r").exists(), "refused before any folder is made"
 
 
 def test_baseline_writes_both_and_difference(tmp_path, toy_file, capsys):

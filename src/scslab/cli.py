@@ -125,7 +125,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from scslab import api
     from scslab.results import prepare_out_dir
     from scslab.results.checkpoint import load_checkpoint, remove_checkpoint, save_checkpoint
-    from scslab.scenario import load_scenario
+    from scslab.scenario import kernel, load_scenario
     from scslab.scenario.registry import baseline_of
 
     resume = None
@@ -153,6 +153,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         with_baseline = args.baseline
         if with_baseline:
             baseline_of(scenario)  # a model without a counterfactual fails before the run
+        api.check_memory(kernel(scenario.model), scenario)  # before any folder is made
         prepare_out_dir(out, force=args.force)
         every = args.checkpoint_every
 
