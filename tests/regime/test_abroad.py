@@ -1,6 +1,6 @@
 import numpy as np
+from regime_support import make_state
 
-from conftest import make_state
 from scslab.population.people import ABROAD, ASSOC
 from scslab.regime import abroad
 from scslab.regime.model import plan_for

@@ -1,6 +1,6 @@
 import numpy as np
+from regime_support import advance, make_state
 
-from conftest import advance, make_state
 from scslab.models import kuran
 from scslab.regime.behaviour import commit_acts, firm_violations, speaks
 from scslab.regime.model import plan_for

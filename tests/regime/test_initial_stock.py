@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from regime_support import advance, make_state, scenario
 
 import scslab
-from conftest import advance, make_state, scenario
 from scslab.engine import Streams, seed_material, seed_sequence, simulate
 from scslab.errors import ScenarioError
 from scslab.population.people import ABROAD, CHILD

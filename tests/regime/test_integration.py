@@ -1,6 +1,6 @@
 import numpy as np
+from regime_support import advance, make_state
 
-from conftest import advance, make_state
 from scslab.population.network import neighbours_of
 
 SRC = [

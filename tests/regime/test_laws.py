@@ -7,9 +7,9 @@ otherwise it is checked on means over seeds with a margin of several standard er
 
 import numpy as np
 import pytest
+from regime_support import scenario
 
 import scslab
-from conftest import scenario
 from scslab.engine import Streams, seed_material, seed_sequence
 from scslab.scenario import kernel, load_scenario
 

@@ -1,9 +1,9 @@
 import numpy as np
 import polars as pl
 import pytest
+from regime_support import scenario
 
 import scslab
-from conftest import scenario
 from scslab.engine import Streams, seed_material, seed_sequence, simulate
 from scslab.errors import ScenarioError
 from scslab.scenario import kernel, load_scenario

@@ -1,4 +1,5 @@
-from conftest import advance, make_state
+from regime_support import advance, make_state
+
 from scslab.regime import preemption
 from scslab.regime.model import plan_for
 from scslab.regime.tables import PREEMPT

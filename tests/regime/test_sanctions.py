@@ -1,6 +1,6 @@
 import numpy as np
+from regime_support import make_state
 
-from conftest import make_state
 from scslab.population.people import ABROAD, CHILD
 from scslab.regime import sanctions
 from scslab.regime.model import plan_for

@@ -1,6 +1,6 @@
 import numpy as np
+from regime_support import advance, make_state
 
-from conftest import advance, make_state
 from scslab.regime.model import plan_for
 from scslab.regime.scoring import grade_of, repair, rescore
 

@@ -113,6 +113,11 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     out["redlisted_share"] = float(np.count_nonzero((state.sanc & RED) != 0)) / n
     out["cross_context_share"] = ratio(state.c_cross_days, state.c_row_days, 0.0)
     out["disproportion"] = ratio(state.c_cost, state.c_gravity, 0.0)
+    # share restricted in each domain: one pass over the bitmask, then per bit
+    by_mask = np.bincount(state.restr, minlength=256)
+    masks = np.arange(by_mask.size)
+    for d, name in enumerate(plan.domain_names):
+        out[f"restricted_{name}"] = float(by_mask[(masks >> d) & 1 == 1].sum()) / n
 
     # grades and firms
     grades = np.bincount(state.grade.astype(np.int64), minlength=len(plan.band_names))
