@@ -90,9 +90,9 @@ def _add_run(sub: Any) -> None:
         metavar="KEY.PATH=VALUE",
         help="override a scenario value, e.g. --set params.legitimacy=0.7 (repeatable)",
     )
-    p.add_argument("--steps", type=int_at_least("--steps", 1), help="steps to run")
-    p.add_argument("--seed", type=int_at_least("--seed", 0), help="root seed")
-    p.add_argument("--out", type=Path, help="output folder")
+    p.add_argument("--steps", type=int_at_least("--steps", 1), metavar="N", help="steps to run")
+    p.add_argument("--seed", type=int_at_least("--seed", 0), metavar="S", help="root seed")
+    p.add_argument("--out", type=Path, metavar="DIR", help="output folder")
     p.add_argument("--force", action="store_true", help="write into a non-empty --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     p.add_argument(
