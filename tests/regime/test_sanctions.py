@@ -18,21 +18,26 @@ def household_with_child(st):
     raise AssertionError("no household with a child")
 
 
+def enter_records(st, plan, persons, kind):
+    """List `persons` as if each had a new record of act kind `kind` (no grades, no firms)."""
+    sanctions.enter(
+        st,
+        plan,
+        persons,
+        np.full(persons.size, kind),
+        np.empty(0, np.int64),
+        np.empty(0, np.int8),
+        np.empty(0, np.int64),
+    )
+
+
 def test_listing_spills_schooling_to_children_and_shaming_to_household():
     _, st, streams = make_state(on=ON)
     plan = plan_for(st.params)
     members = household_with_child(st)
     head = members[:1].astype(np.int64)
     li = plan.list_names.index("court_blacklist")
-    sanctions.enter(
-        st,
-        plan,
-        head,
-        np.array([0]),
-        np.empty(0, np.int64),
-        np.empty(0, np.int8),
-        np.empty(0, np.int64),
-    )
+    enter_records(st, plan, head, kind=0)
     sanctions.apply(st, plan, streams["sanctions"])
     assert st.sanc[head[0]] & OWN and st.onlist[head[0]] & (1 << li)
     assert st.restr[head[0]] == plan.list_mask[li]
@@ -46,15 +51,7 @@ def test_listing_spills_schooling_to_children_and_shaming_to_household():
     assert len(set(st.ls_episode.tolist())) == 1
     assert (st.ls_origin == ORIG_OWN).sum() == 1 and (st.ls_origin == ORIG_FAMILY).sum() >= 2
     # listing a second time on the same list does nothing
-    sanctions.enter(
-        st,
-        plan,
-        head,
-        np.array([0]),
-        np.empty(0, np.int64),
-        np.empty(0, np.int8),
-        np.empty(0, np.int64),
-    )
+    enter_records(st, plan, head, kind=0)
     assert (st.ls_origin == ORIG_OWN).sum() == 1
 
 
@@ -62,15 +59,7 @@ def test_expiry_lifts_the_listing_and_its_spill_over():
     _, st, streams = make_state(on=ON)
     plan = plan_for(st.params)
     head = household_with_child(st)[:1].astype(np.int64)
-    sanctions.enter(
-        st,
-        plan,
-        head,
-        np.array([0]),
-        np.empty(0, np.int64),
-        np.empty(0, np.int8),
-        np.empty(0, np.int64),
-    )
+    enter_records(st, plan, head, kind=0)
     sanctions.apply(st, plan, streams["sanctions"])
     st.step = int(st.ls_until.max())
     sanctions.exits(st, plan, streams["sanctions"])
@@ -104,15 +93,7 @@ def test_appeals_win_more_often_against_false_records():
     home = np.flatnonzero((st.flags & (CHILD | ABROAD)) == 0)[:4000].astype(np.int64)
     st.step = 1000
     st.last_unlawful[home[:2000]] = 999  # guilty half
-    sanctions.enter(
-        st,
-        plan,
-        home,
-        np.full(home.size, 1),
-        np.empty(0, np.int64),
-        np.empty(0, np.int8),
-        np.empty(0, np.int64),
-    )
+    enter_records(st, plan, home, kind=1)
     st.step = 1001
     sanctions.exits(st, plan, streams["sanctions"])
     left = set(st.ls_person.tolist())
@@ -145,15 +126,7 @@ def test_fulfilment_grows_with_pressure():
         )
         plan = plan_for(st.params)
         home = np.flatnonzero((st.flags & (CHILD | ABROAD)) == 0)[:3000].astype(np.int64)
-        sanctions.enter(
-            st,
-            plan,
-            home,
-            np.full(home.size, 1),
-            np.empty(0, np.int64),
-            np.empty(0, np.int8),
-            np.empty(0, np.int64),
-        )
+        enter_records(st, plan, home, kind=1)
         for t in range(1, 11):
             st.step = t
             sanctions.exits(st, plan, streams["sanctions"])
@@ -185,15 +158,7 @@ def test_restriction_days_and_blocked_attempts_accumulate():
     model, st, streams = make_state(on=ON)
     plan = plan_for(st.params)
     who = np.flatnonzero((st.flags & (CHILD | ABROAD)) == 0)[:500].astype(np.int64)
-    sanctions.enter(
-        st,
-        plan,
-        who,
-        np.full(who.size, 1),
-        np.empty(0, np.int64),
-        np.empty(0, np.int8),
-        np.empty(0, np.int64),
-    )
+    enter_records(st, plan, who, kind=1)
     for t in range(100):
         st.step = t
         sanctions.apply(st, plan, streams["sanctions"])
