@@ -222,30 +222,16 @@ def test_no_ambiguity_leaves_lawful_acts_exactly_as_in_the_baseline():
     assert st.c_acts[4] == base.c_acts[4]
 
 
-def test_harsher_speech_penalties_less_public_dissent_same_private():
+@pytest.mark.parametrize(
+    ("lever", "levels"),
+    [("penalty", (0.0, 2.0, 20.0)), ("propaganda", (0.0, 0.5, 0.9))],
+    ids=["harsher_speech_penalties", "more_propaganda"],
+)
+def test_speech_levers_lower_public_dissent_never_private(lever, levels):
     public, private = [], []
-    for penalty in (0.0, 2.0, 20.0):
-        r = run(
-            {"discourse": {"penalty": penalty, "propaganda": 0.0, "deletion_prob": 0.0}},
-            on=("discourse",),
-            steps=60,
-            size=8000,
-        )
-        public.append(r.metrics["dissent_public"][10:].mean())
-        private.append(r.metrics["dissent_private"].to_list())
-    assert public[0] > public[1] > public[2]
-    assert private[0] == private[1] == private[2]
-
-
-def test_propaganda_lowers_public_dissent_never_private():
-    public, private = [], []
-    for prop in (0.0, 0.5, 0.9):
-        r = run(
-            {"discourse": {"penalty": 0.0, "propaganda": prop, "deletion_prob": 0.0}},
-            on=("discourse",),
-            steps=60,
-            size=8000,
-        )
+    for level in levels:
+        discourse = {"penalty": 0.0, "propaganda": 0.0, "deletion_prob": 0.0, lever: level}
+        r = run({"discourse": discourse}, on=("discourse",), steps=60, size=8000)
         public.append(r.metrics["dissent_public"][10:].mean())
         private.append(r.metrics["dissent_private"].to_list())
     assert public[0] > public[1] > public[2]
