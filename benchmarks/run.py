@@ -118,6 +118,13 @@ def time_scslab(side: int, plan: Plan) -> Timing:
         steps.append((time.perf_counter() - t0) / plan.steps)
         cpu.append((time.process_time() - c0) / plan.steps)
         del state
+    return _median_timing(agents, inits, steps, cpu, plan)
+
+
+def _median_timing(
+    agents: int, inits: list[float], steps: list[float], cpu: list[float], plan: Plan
+) -> Timing:
+    """Medians over the repeats."""
     return Timing(
         agents,
         statistics.median(inits),
@@ -147,14 +154,7 @@ def time_mesa(side: int, plan: Plan) -> Timing | None:
         steps.append((time.perf_counter() - t0) / plan.steps)
         cpu.append((time.process_time() - c0) / plan.steps)
         del model
-    return Timing(
-        agents,
-        statistics.median(inits),
-        statistics.median(steps),
-        statistics.median(cpu),
-        plan.steps,
-        plan.repeats,
-    )
+    return _median_timing(agents, inits, steps, cpu, plan)
 
 
 def scslab_peak_mib(side: int) -> float:
