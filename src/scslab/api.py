@@ -25,7 +25,7 @@ from scslab.engine import (
     seed_sequence,
     simulate,
 )
-from scslab.errors import RunError, ScenarioError
+from scslab.errors import RunError
 from scslab.scenario import Scenario, kernel, load_scenario
 from scslab.scenario.registry import baseline_of
 
@@ -297,12 +297,8 @@ def _merge_overrides(
 ) -> Mapping[str, Any] | list[str]:
     if isinstance(overrides, Mapping):
         return {**overrides, **extra}
-    items = list(overrides)
-    if not extra:
-        return items
-    if any("=" not in i for i in items):
-        raise ScenarioError("overrides must be 'key.path=value' strings")
-    return items + [f"{k}={v}" for k, v in extra.items()]
+    # a malformed item is reported by load_scenario, which names it
+    return [*overrides, *(f"{k}={v}" for k, v in extra.items())]
 
 
 def _now() -> str:
