@@ -95,3 +95,8 @@ def baseline_of(scenario: Any) -> Any:
             f"(models with one: {', '.join(with_baseline) or 'none yet'})"
         )
     return _load(entry.baseline)(scenario)
+
+
+def description(name: str) -> Any:
+    """The `scslab.engine.describe.Description` of model `name`: measures, levers, pictures."""
+    return _load(model_entry(name).kernel).description

@@ -1,0 +1,154 @@
+"""What a model is to the outside: its measures, levers and picture categories.
+
+Each model declares these once, beside the code that computes them, as a
+`Description` on the kernel class (``description`` attribute). The CLI summary,
+the report, the dashboard, sensitivity analysis, calibration and the generated
+``docs/metrics.md`` read the declarations; none keeps a list of its own.
+
+A measure whose name depends on the scenario (one column per act kind, per
+group, per domain) is declared once as a *family*: its ``name`` holds one
+``{placeholder}`` (``"acts_{kind}"``), and `Description.measure` finds it for
+any concrete column (``"acts_fraud"``).
+
+Pure Python: the kernel may import this module.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measure a model reports (a column of ``metrics.parquet``).
+
+    Attributes
+    ----------
+    name : str
+        The column name, or a family pattern with one ``{placeholder}``.
+    label : str
+        Short words for a title or a table row ("people sanctioned").
+    unit : str
+        What one unit is ("share of people", "person-days per person", "people").
+    counts : str
+        What it counts, in words: the numerator and the denominator, over whom,
+        and over which steps (this step, cumulative from the start).
+    share : bool
+        A proportion in [0, 1] (shown as a percentage).
+    headline : bool
+        Printed by ``scslab run`` and shown first in the report.
+    levers : tuple of str
+        Scenario key paths (as in ``--set``) that move it; a law test checks each.
+    """
+
+    name: str
+    label: str
+    unit: str
+    counts: str
+    share: bool = False
+    headline: bool = False
+    levers: tuple[str, ...] = ()
+
+    @property
+    def is_family(self) -> bool:
+        return bool(_PLACEHOLDER.search(self.name))
+
+    def matches(self, column: str) -> bool:
+        """Whether `column` is this measure (or a member of this family)."""
+        if not self.is_family:
+            return column == self.name
+        head, tail = _PLACEHOLDER.split(self.name, maxsplit=1)
+        return (
+            len(column) > len(head) + len(tail)
+            and column.startswith(head)
+            and column.endswith(tail)
+        )
+
+    def member(self, column: str) -> str:
+        """The placeholder's value in `column` (``"fraud"`` in ``"acts_fraud"``)."""
+        head, tail = _PLACEHOLDER.split(self.name, maxsplit=1)
+        return column[len(head) : len(column) - len(tail)]
+
+    def label_of(self, column: str) -> str:
+        """The label of `column`: a family's label with ``{placeholder}`` filled in."""
+        if not self.is_family:
+            return self.label
+        return _PLACEHOLDER.sub(self.member(column).replace("_", " "), self.label, count=1)
+
+
+@dataclass(frozen=True)
+class Lever:
+    """A parameter the dashboard shows as a slider.
+
+    Attributes
+    ----------
+    label : str
+        What the slider says.
+    path : str
+        The scenario key path it writes (``params.legitimacy``;
+        ``params.x.sources[*].coverage`` writes every element of a list and shows
+        their mean; ``params.x.memoranda[:n]`` keeps the first n elements).
+    soft : (float, float), optional
+        The slider's range, within the schema's bounds.
+    switch : str, optional
+        Key path of the mechanism's ``enabled`` flag; the lever does nothing
+        while it is false.
+    """
+
+    label: str
+    path: str
+    soft: tuple[float, float] | None = None
+    switch: str | None = None
+
+    @property
+    def is_count(self) -> bool:
+        return self.path.endswith("[:n]")
+
+
+@dataclass(frozen=True)
+class Category:
+    """One colour in the dashboard's picture of the population."""
+
+    name: str
+    label: str
+    colour: str
+
+
+@dataclass(frozen=True)
+class Description:
+    """A model's measures, levers and picture categories, in display order."""
+
+    measures: tuple[Measure, ...]
+    levers: tuple[Lever, ...] = ()
+    pictures: tuple[Category, ...] = ()
+    #: Headline measures shown beside the picture or in plots, when not all.
+    plots: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        names = [m.name for m in self.measures]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"measures declared twice: {', '.join(dup)}")
+
+    def measure(self, column: str) -> Measure | None:
+        """The declaration of `column` (exact names first, then families), or None."""
+        for m in self.measures:
+            if not m.is_family and m.name == column:
+                return m
+        for m in self.measures:
+            if m.is_family and m.matches(column):
+                return m
+        return None
+
+    @property
+    def headline(self) -> tuple[str, ...]:
+        """The names of the headline measures, in declaration order."""
+        return tuple(m.name for m in self.measures if m.headline and not m.is_family)
+
+    def undeclared(self, columns: Iterable[str]) -> list[str]:
+        """The columns no declaration covers (``step`` and ``date`` excepted)."""
+        return [c for c in columns if c not in ("step", "date") and self.measure(c) is None]
