@@ -53,6 +53,13 @@ MODELS: dict[str, ModelEntry] = {
         "scslab.scenario.params.kuran:KuranParams",
         "Kuran preference falsification: hidden thresholds, sudden cascades",
     ),
+    "dissent-game": ModelEntry(
+        "dissent-game",
+        "scslab.models.dissent_game:DissentGame",
+        "scslab.scenario.params.dissent_game:DissentGameParams",
+        "Daymude, Axelrod & Forrest (2025) dissent and self-censorship against an "
+        "authority that adapts by hill climbing",
+    ),
 }
 
 
