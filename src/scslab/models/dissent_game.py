@@ -257,7 +257,13 @@ def _initial(value: float | str, gen_value: float, floor: float = 0.0) -> float:
     return max(floor, float(gen_value)) if value == "random" else float(value)
 
 
-_LEVERS_MEAN = ("params.mean_boldness", "params.mean_desire", "params.punishment")
+#: What moves how much dissent is expressed (a law test in tests/models checks each).
+_LEVERS_EXPRESSION = (
+    "params.mean_boldness",
+    "params.mean_desire",
+    "params.punishment",
+    "params.adamancy",
+)
 
 
 class DissentGame:
@@ -273,7 +279,7 @@ class DissentGame:
                 "as a share of the dissent desired (1 = nobody holds back)",
                 share=True,
                 headline=True,
-                levers=_LEVERS_MEAN,
+                levers=_LEVERS_EXPRESSION,
             ),
             Measure(
                 "tolerance",
@@ -337,7 +343,7 @@ class DissentGame:
                 "individuals acting below their desire (a_i < δ_i: at τ, or at d_i under "
                 "proportional punishment) / n, this round",
                 share=True,
-                levers=_LEVERS_MEAN,
+                levers=_LEVERS_EXPRESSION,
             ),
             Measure(
                 "defying_share",
