@@ -387,12 +387,14 @@ def extract(
                 break
         else:
             sched = _parse(f, calendar, raw_cal is not None, errors)
-            if sched is not None:
+            dated = sched is not None and any(isinstance(a, date) for a in sched.at)
+            if sched is not None and not (dated and calendar is None):
                 parsed.append((f, sched))
                 track = make_track(f, sched, calendar)
                 set_in_data(data, f.loc, track.value_at(0))
                 continue
-        # leave the field to its default, so that the rest is still checked
+        # leave the field to its default, so that the rest is still checked (a dated
+        # schedule with a calendar in error: the schema reports the calendar)
         _drop(data, f.loc)
     return data, parsed, errors
 
