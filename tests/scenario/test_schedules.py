@@ -343,3 +343,16 @@ def test_the_schedule_model_reads_iso_dates_from_text():
     s = Schedule.model_validate({"at": ["2014-01-01", 5], "values": [1, 2]})
     assert s.at == [date(2014, 1, 1), 5]
     assert s.to_data()["at"] == ["2014-01-01", 5]
+
+
+def test_json_schema_lets_a_number_be_a_schedule():
+    from scslab.scenario import json_schema
+
+    defs = json_schema()["$defs"]
+    rate = defs["ListParams"]["properties"]["fulfilment_rate"]
+    assert {"$ref": "#/$defs/ParamSchedule"} in rate["anyOf"]
+    assert {"maximum": 1, "minimum": 0, "type": "number"} in rate["anyOf"]
+    assert set(defs["ParamSchedule"]["properties"]) == {"at", "values", "interpolate"}
+    assert "calendar" in defs["RegimeScenario"]["properties"]
+    # Epstein's own legitimacy_schedule keeps its own definition
+    assert set(defs["Schedule"]["properties"]) == {"mode", "start", "target", "rate"}

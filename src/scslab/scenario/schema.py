@@ -161,6 +161,31 @@ def scenario_class(model: str) -> type[Scenario]:
     return cls
 
 
+_NUMBER = ("number", "integer")
+
+
+def _allow_schedules(schema: dict[str, Any]) -> None:
+    """Let every number under ``params`` be a schedule too (for editor completion)."""
+    from scslab.scenario.schedules import Schedule
+
+    defs = schema.setdefault("$defs", {})
+    ref = {"$ref": "#/$defs/ParamSchedule"}
+    for name, node in list(defs.items()):
+        if name.endswith("Scenario") or name in ("Calendar", "Schedule"):
+            continue
+        for prop in node.get("properties", {}).values():
+            if prop.get("type") in _NUMBER:
+                keep = {
+                    k: prop.pop(k) for k in list(prop) if k in ("default", "description", "title")
+                }
+                prop_copy = dict(prop)
+                prop.clear()
+                prop.update(keep, anyOf=[prop_copy, ref])
+            elif any(o.get("type") in _NUMBER for o in prop.get("anyOf", [])):
+                prop["anyOf"].append(ref)
+    defs["ParamSchedule"] = Schedule.model_json_schema()
+
+
 def json_schema() -> dict[str, Any]:
     """JSON Schema of a scenario file, one branch per model (for editor completion)."""
     classes = tuple(scenario_class(m) for m in sorted(MODELS))
@@ -168,6 +193,7 @@ def json_schema() -> dict[str, Any]:
     tagged: Any = Annotated[union, Field(discriminator="model")]
     adapter: TypeAdapter[Any] = TypeAdapter(tagged)
     schema = adapter.json_schema()
+    _allow_schedules(schema)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "scslab scenario"
     return schema
