@@ -173,3 +173,33 @@ def test_sweep_over_a_point_of_a_schedule(tmp_path):
     assert [r[0] for r in rows] == [0.0, 0.3]
     assert all(r[2] == date(2013, 10, 21) for r in rows)
     assert rows[1][3] < rows[0][3]  # more fulfilment, fewer listed
+
+
+def test_cli_resume_of_a_scheduled_dated_run_equals_the_unbroken_run(tmp_path):
+    from scslab.cli import main
+    from scslab.results import read_run
+    from scslab.results.checkpoint import save_checkpoint
+
+    overrides = [
+        *SMALL,
+        "steps=20",
+        "calendar.start=2013-10-01",
+        "params.sanctions.lists[0].initial_share=0.05",
+        f"{RATE}={{at: [2013-10-01, 2013-10-15], values: [0.0, 0.3]}}",
+    ]
+    sets = [a for o in overrides for a in ("--set", o)]
+    assert main(["run", "court-blacklist", *sets, "--out", str(tmp_path / "full"), "--quiet"]) == 0
+    part = tmp_path / "part"
+
+    def keep(ckpt, meta):
+        if ckpt.step == 10:
+            save_checkpoint(part, ckpt, meta)
+
+    scslab.run("court-blacklist", overrides=overrides, checkpoint_every=5, on_checkpoint=keep)
+    assert main(["run", "--resume", str(part), "--quiet"]) == 0
+    full, full_manifest = read_run(tmp_path / "full")
+    resumed, manifest = read_run(part)
+    assert resumed.equals(full)
+    assert resumed["date"][-1] == date(2013, 10, 21)
+    assert manifest["schedules"] == full_manifest["schedules"] != {}
+    assert manifest["resumed_from_step"] == 10
