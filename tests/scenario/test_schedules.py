@@ -356,3 +356,11 @@ def test_json_schema_lets_a_number_be_a_schedule():
     assert "calendar" in defs["RegimeScenario"]["properties"]
     # Epstein's own legitimacy_schedule keeps its own definition
     assert set(defs["Schedule"]["properties"]) == {"mode", "start", "target", "rate"}
+
+
+def test_a_wrong_calendar_is_reported_once_not_again_as_the_dated_schedule():
+    with pytest.raises(ScenarioError) as info:
+        load_scenario("epstein", ["calendar=5", "params.active_threshold={at: [2020-01-05], "
+                                                "values: [0.2]}"])  # fmt: skip
+    assert str(info.value).startswith("calendar must be a mapping (key: value lines); got 5")
+    assert "\n" not in str(info.value)

@@ -68,7 +68,7 @@ class Scenario(StrictModel):
         fixed = dict(entry.fixed) if entry is not None else {}
         clean, found, errors = extract(data, params_cls, fixed, str(model))  # type: ignore[arg-type]
         if not found and not errors:
-            return handler(data)
+            return handler(clean)  # `data`, or with a schedule left out (its calendar is wrong)
         try:
             scenario = handler(clean)
         except ValidationError as exc:
