@@ -364,3 +364,12 @@ def test_a_wrong_calendar_is_reported_once_not_again_as_the_dated_schedule():
                                                 "values: [0.2]}"])  # fmt: skip
     assert str(info.value).startswith("calendar must be a mapping (key: value lines); got 5")
     assert "\n" not in str(info.value)
+
+
+def test_a_scenario_and_its_baseline_stepped_in_turn_keep_their_params_objects():
+    from scslab.scenario.registry import baseline_of
+
+    scn = load_scenario("court-blacklist", [f"{RATE}={{at: [0, 3], values: [0.001, 0.01]}}"])
+    base = baseline_of(scn)
+    a, b = scn.params_at(3), base.params_at(3)
+    assert scn.params_at(4) is a and base.params_at(4) is b

@@ -278,7 +278,9 @@ class Timeline:
 
     tracks: list[Track]
     _start: tuple[float | int, ...] = field(default=(), repr=False)
-    _last: tuple[Any, tuple[Any, ...], Any] | None = field(default=None, repr=False)
+    # the last result per base params object (a scenario and its baseline share
+    # this timeline through model_copy and may be stepped in turn)
+    _last: list[tuple[Any, tuple[Any, ...], Any]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self._start = self.values_at(0)
@@ -296,13 +298,17 @@ class Timeline:
         values = self.values_at(step)
         if values == self._start:
             return params
-        last = self._last
-        if last is not None and last[0] is params and last[1] == values:
-            return last[2]
+        for i, (base, vals, out) in enumerate(self._last):
+            if base is params:
+                if vals == values:
+                    return out
+                del self._last[i]
+                break
         out = params
         for track, v in zip(self.tracks, values, strict=True):
             out = replace_at(out, track.path, v)
-        self._last = (params, values, out)
+        self._last.append((params, values, out))
+        del self._last[:-4]
         return out
 
     def change_steps(self) -> list[int]:
@@ -545,7 +551,7 @@ def check_whole(
                     )
                 )
             break
-    timeline._last = None
+    timeline._last.clear()
     return errors
 
 
