@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scslab.errors import ScenarioError
 from scslab.scenario import load_scenario, scenario_class
@@ -373,3 +375,32 @@ def test_a_scenario_and_its_baseline_stepped_in_turn_keep_their_params_objects()
     base = baseline_of(scn)
     a, b = scn.params_at(3), base.params_at(3)
     assert scn.params_at(4) is a and base.params_at(4) is b
+
+
+@given(
+    points=st.lists(
+        st.tuples(st.integers(0, 500), st.floats(0, 1, allow_nan=False)), min_size=1, max_size=6
+    ),
+    step=st.integers(0, 600),
+    linear=st.booleans(),
+)
+@settings(max_examples=60, deadline=None)
+def test_the_value_in_force_follows_its_definition(points, step, linear):
+    """Step: the value of the last point at or before the step (the first before it);
+    linear: between the values of the points around the step."""
+    points = sorted(dict(points).items())
+    at, values = [a for a, _ in points], [v for _, v in points]
+    mode = "linear" if linear else "step"
+    sched = {"at": at, "values": values, "interpolate": mode}
+    scn = load_scenario("epstein", {"params.active_threshold": sched})
+    got = scn.params_at(step).active_threshold
+    before = [v for a, v in points if a <= step]
+    after = [v for a, v in points if a >= step]
+    if not linear:
+        assert got == (before[-1] if before else values[0])
+    else:
+        lo = before[-1] if before else values[0]
+        hi = after[0] if after else values[-1]
+        assert min(lo, hi) - 1e-12 <= got <= max(lo, hi) + 1e-12
+        if step in at:
+            assert got == pytest.approx(values[at.index(step)])
