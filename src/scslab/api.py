@@ -39,7 +39,8 @@ class RunResult:
     Attributes
     ----------
     metrics : polars.DataFrame
-        One row per collected step: ``step`` plus one column per metric.
+        One row per collected step: ``step``, ``date`` (with a calendar) and
+        one column per metric.
     manifest : dict
         The scenario as resolved, its hash, the seed material, versions, steps
         and wall time: enough to replay the run.
@@ -84,11 +85,12 @@ DIFFERENCE_FILE = "difference.parquet"
 
 def difference(metrics: pl.DataFrame, baseline: pl.DataFrame) -> pl.DataFrame:
     """``metrics - baseline`` for every metric both have, joined on ``step``."""
-    common = [c for c in metrics.columns if c != "step" and c in baseline.columns]
-    joined = metrics.select(["step", *common]).join(
+    keys = ["step", "date"] if "date" in metrics.columns else ["step"]
+    common = [c for c in metrics.columns if c not in keys and c in baseline.columns]
+    joined = metrics.select([*keys, *common]).join(
         baseline.select(["step", *common]), on="step", how="inner", suffix="__base"
     )
-    return joined.select("step", *[(pl.col(c) - pl.col(f"{c}__base")).alias(c) for c in common])
+    return joined.select(*keys, *[(pl.col(c) - pl.col(f"{c}__base")).alias(c) for c in common])
 
 
 def available_memory() -> int:
@@ -143,9 +145,14 @@ def make_manifest(
     resumed_from_step: int | None = None,
     estimated_bytes: int = 0,
 ) -> dict[str, Any]:
-    """The run's provenance, as written to ``run.json``."""
+    """The run's provenance, as written to ``run.json``.
+
+    The scenario holds its schedules where they were given; ``schedules`` lists
+    them again by path (``{}`` without any).
+    """
     return {
         "scenario": scenario.to_dict(),
+        "schedules": scenario.schedules,
         "scenario_hash": scenario.digest(),
         "model": scenario.model,
         "seed": dict(seed),
@@ -158,6 +165,15 @@ def make_manifest(
         "estimated_bytes": estimated_bytes,
         "command": sys.argv if sys.argv and sys.argv[0].endswith("scslab") else None,
     }
+
+
+def with_dates(metrics: pl.DataFrame, calendar: Any) -> pl.DataFrame:
+    """`metrics` with a ``date`` column (Date) after ``step``, where the scenario has a calendar."""
+    if calendar is None:
+        return metrics
+    days = pl.col("step") * calendar.days_per_step
+    date = (pl.lit(calendar.start, dtype=pl.Date) + pl.duration(days=days)).alias("date")
+    return metrics.with_columns(date).select("step", "date", pl.exclude("step", "date"))
 
 
 def rows_to_frame(rows: list[dict[str, float]]) -> pl.DataFrame:
@@ -284,7 +300,8 @@ def run(
         resumed_from_step=ckpt.step if ckpt is not None else None,
         estimated_bytes=need,
     )
-    result = RunResult(scenario=scn, metrics=rows_to_frame(rows), manifest=manifest, state=state)
+    metrics = with_dates(rows_to_frame(rows), scn.calendar)
+    result = RunResult(scenario=scn, metrics=metrics, manifest=manifest, state=state)
     if counterfactual is not None:
         manifest["baseline"] = {"scenario_hash": counterfactual.digest(), "dir": BASELINE_DIR}
         # Same seed material: common random numbers for every mechanism both runs use.

@@ -190,7 +190,7 @@ def _print_run_summary(result: Any, paths: dict[str, Path]) -> None:
     m = result.manifest
     last = result.metrics.tail(1).to_dicts()[0] if result.metrics.height else {}
     headline = getattr(kernel(result.scenario.model), "headline", None)
-    names = [k for k in (headline or last) if k != "step" and k in last]
+    names = [k for k in (headline or last) if k not in ("step", "date") and k in last]
     title = f"{result.scenario.name} after {m['steps']} steps"
     if headline:
         title += " (headline measures; all are in metrics.parquet)"

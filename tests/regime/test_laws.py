@@ -345,3 +345,30 @@ def test_diaspora_weighs_family_pressure():
         )
         speak.append(r.metrics["diaspora_dissent_public"][10:].mean())
     assert speak[1] < speak[0]
+
+
+@pytest.mark.parametrize("k", [1, 7])
+def test_a_rate_switched_on_at_step_k_changes_the_measure_only_from_step_k(k):
+    """A schedule acts at its step: blocked purchases start exactly at step k.
+
+    Travel bans are imposed on a listed stock from step 0, but ``attempt_rate``
+    (blocked ticket purchases per restricted person per step) is 0 until step k.
+    Every row before k equals the run with the rate held at 0 (common random
+    numbers: nothing differs before k); from step k purchases are blocked.
+    """
+    base = [
+        "steps=12",
+        "collect_every=1",
+        "params.population.size=3000",
+        "params.sanctions.lists[0].initial_share=0.05",
+    ]
+    travel = "params.sanctions.domains[0].attempt_rate"
+    held = scslab.run("court-blacklist", overrides=[*base, f"{travel}=0"]).metrics
+    switched = scslab.run(
+        "court-blacklist", overrides=[*base, f"{travel}={{at: [0, {k}], values: [0, 0.5]}}"]
+    ).metrics
+    assert switched.head(k).equals(held.head(k))
+    blocked = switched["blocked_per_listed_year"].to_numpy()
+    assert (blocked[:k] == 0).all()
+    assert (blocked[k:] > 0).all()
+    assert (held["blocked_per_listed_year"].to_numpy() == 0).all()

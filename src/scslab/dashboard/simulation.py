@@ -40,6 +40,7 @@ class World:
         return cls(scenario, model, streams, state)
 
     def step(self) -> None:
+        self.state.params = self.scenario.params_at(self.state.step + 1)  # schedules
         self.model.step(self.state, self.streams)
         self.state.step += 1
 

@@ -74,6 +74,11 @@ def simulate(
     the run continues from a checkpoint, and its rows are exactly those an
     unbroken run would give.
 
+    A scenario with schedules (``scenario.params_at``, see
+    `scslab.scenario.schedules`) has its parameters resolved before every
+    step: the step that produces state ``s``, and the metrics collected after
+    it, see the values in force at step ``s``.
+
     Parameters
     ----------
     on_step : callable, optional
@@ -90,7 +95,11 @@ def simulate(
     else:
         state = restore(resume, scenario.params, streams)
         rows = [dict(r) for r in resume.rows]
+    params_at = getattr(scenario, "params_at", None)
+    scheduled = callable(params_at) and bool(getattr(scenario, "schedules", None))
     while state.step < steps:
+        if scheduled:
+            state.params = params_at(state.step + 1)  # type: ignore[misc]
         model.step(state, streams)
         state.step += 1
         if state.step % collect_every == 0 or state.step == steps:

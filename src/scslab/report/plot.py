@@ -106,3 +106,16 @@ def legend_below(fig: MplFigure, handles: list[Any], labels: list[str]) -> None:
     """One legend for the whole figure, under it."""
     if handles:
         fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)))
+
+
+def time_axis(ax: Any, dated: bool) -> None:
+    """Label a time axis: concise dates for a run with a calendar, else steps."""
+    if not dated:
+        ax.set_xlabel("step")
+        return
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    ax.set_xlabel("date")

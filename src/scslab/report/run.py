@@ -82,7 +82,12 @@ class RunData:
 
     @property
     def columns(self) -> list[str]:
-        return [c for c in self.metrics.columns if c != "step"]
+        return [c for c in self.metrics.columns if c not in ("step", "date")]
+
+    @property
+    def dated(self) -> bool:
+        """The run has calendar time (a ``date`` column): time axes show dates."""
+        return "date" in self.metrics.columns
 
     def has(self, *names: str) -> bool:
         return all(n in self.metrics.columns for n in names)
@@ -90,13 +95,23 @@ class RunData:
     def steps(self) -> np.ndarray:
         return self.metrics["step"].to_numpy()
 
+    def times(self) -> np.ndarray:
+        """The time axis: dates (datetime64[D]) with a calendar, else steps."""
+        if self.dated:
+            return self.metrics["date"].to_numpy().astype("datetime64[D]")
+        return self.steps()
+
     def series(self, name: str) -> np.ndarray:
         return self.metrics[name].to_numpy().astype(float)
 
     def base(self, name: str) -> tuple[np.ndarray, np.ndarray] | None:
         if self.baseline is None or name not in self.baseline.columns:
             return None
-        return self.baseline["step"].to_numpy(), self.baseline[name].to_numpy().astype(float)
+        if self.dated and "date" in self.baseline.columns:
+            t = self.baseline["date"].to_numpy().astype("datetime64[D]")
+        else:
+            t = self.baseline["step"].to_numpy()
+        return t, self.baseline[name].to_numpy().astype(float)
 
     def final(self, name: str) -> float:
         s = self.series(name)
@@ -129,7 +144,7 @@ def read_run_folder(path: Path) -> RunData:
 
 # --------------------------------------------------------------------------- helpers
 def _line(ax: Any, data: RunData, name: str, *, color: str = WITH, lab: str | None = None) -> None:
-    ax.plot(data.steps(), data.series(name), color=color, lw=1.4, label=lab)
+    ax.plot(data.times(), data.series(name), color=color, lw=1.4, label=lab)
 
 
 def _base_line(ax: Any, data: RunData, name: str, *, lab: str | None = None) -> bool:
@@ -163,7 +178,7 @@ def _small_multiples(data: RunData, names: Sequence[str]) -> Any:
         _base_line(ax, data, name)
         plot.title(ax, short_label(name))
         _share_axis(ax, name)
-        ax.set_xlabel("step")
+        plot.time_axis(ax, data.dated)
     _with_without_legend(fig, data)
     return fig
 
@@ -216,7 +231,7 @@ def epstein_classic(data: RunData) -> Figure | None:
     if not data.has("active", "jailed"):
         return None
     data.used.update({"active", "jailed"})
-    steps = data.steps()
+    steps = data.times()
     active, jailed = data.series("active"), data.series("jailed")
     fig, (ax,) = plot.new_figure(1, row_height=3.2)
     ax.plot(steps, active, color=WITH, lw=1.3, label="active")
@@ -227,7 +242,7 @@ def epstein_classic(data: RunData) -> Figure | None:
         ax2.set_ylabel("legitimacy (dotted)", color="#777777")
         ax2.set_ylim(0, 1)
         ax2.grid(False)
-    ax.set_xlabel("step")
+    plot.time_axis(ax, data.dated)
     ax.set_ylabel("citizens")
     ax.set_title("Epstein (2002): active and jailed citizens over time")
     ax.legend(loc="upper left")
@@ -282,11 +297,14 @@ def axelrod_classic(data: RunData) -> Figure | None:
     ax.set_title("Axelrod (1986): boldness vs vengefulness")
     ax.legend(loc="center right")
     ax = axes[1]
-    steps = data.steps()
+    steps = data.times()
     ax.plot(steps, b, color=WITH, lw=1.3, label="boldness")
     ax.plot(steps, v, color="#2166ac", lw=1.3, label="vengefulness")
     ax.set_ylim(0, 1)
-    ax.set_xlabel("generation")
+    if data.dated:
+        plot.time_axis(ax, True)
+    else:
+        ax.set_xlabel("generation")
     ax.set_title("means over generations")
     ax.legend(loc="best")
     text = (
@@ -318,8 +336,8 @@ def granovetter_run(data: RunData) -> Figure | None:
         return None
     data.used.update(n for n in ("rioters", "rioter_share", "equilibrium") if data.has(n))
     fig, (ax,) = plot.new_figure(1, row_height=3.0)
-    ax.step(data.steps(), data.series("rioters"), where="post", color=WITH, lw=1.4)
-    ax.set_xlabel("step")
+    ax.step(data.times(), data.series("rioters"), where="post", color=WITH, lw=1.4)
+    plot.time_axis(ax, data.dated)
     ax.set_ylabel("rioters")
     ax.set_title("Granovetter (1978): rioters r(t+1) = F(r(t))")
     n = data.params.get("n")
@@ -366,7 +384,7 @@ def falsification(data: RunData) -> Figure | None:
     gap = "falsification_gap" if data.has("falsification_gap") else None
     if gap:
         data.used.add(gap)
-    steps = data.steps()
+    steps = data.times()
     p, q = data.series(private), data.series(public)
     fig, axes = plot.new_figure(2 if data.baseline is not None else 1, row_height=3.0)
     ax = axes[0]
@@ -374,7 +392,7 @@ def falsification(data: RunData) -> Figure | None:
     ax.plot(steps, q, color=WITH, lw=1.4, label="public (what people say)")
     ax.fill_between(steps, q, p, color=WITH, alpha=0.12, label="falsification gap")
     ax.set_title("with the system" if data.baseline is not None else "private vs public")
-    ax.set_xlabel("step")
+    plot.time_axis(ax, data.dated)
     _share_axis(ax, public)
     ax.legend(loc="best")
     if data.baseline is not None:
@@ -386,7 +404,7 @@ def falsification(data: RunData) -> Figure | None:
             ax2.fill_between(bq[0], bq[1], bp[1], color=WITHOUT, alpha=0.10)
             ax2.sharey(ax)
         ax2.set_title("without the system (baseline)")
-        ax2.set_xlabel("step")
+        plot.time_axis(ax2, data.dated)
         _share_axis(ax2, public)
         ax2.legend(loc="best")
     pf, qf = float(p[-1]), float(q[-1])
@@ -442,7 +460,7 @@ def group_sanctions(data: RunData) -> Figure | None:
     has_di = data.has("disparate_impact")
     if has_di:
         data.used.add("disparate_impact")
-    steps = data.steps()
+    steps = data.times()
     fig, axes = plot.new_figure(2, row_height=3.0)
     ax = axes[0]
     finals = []
@@ -452,7 +470,7 @@ def group_sanctions(data: RunData) -> Figure | None:
         ax.plot(steps, data.series(col), color=color, lw=1.4, label=group)
         finals.append((group, data.final(col), color))
     ax.set_title("sanctioned share by group")
-    ax.set_xlabel("step")
+    plot.time_axis(ax, data.dated)
     plot.percent_axis(ax)
     ax.legend(loc="best")
     ax = axes[1]
@@ -530,10 +548,10 @@ def sanctions_domains(data: RunData) -> Figure | None:
         finals = []
         for j, (dom, col) in enumerate(domains):
             color = plot.PALETTE[j % len(plot.PALETTE)]
-            ax.plot(data.steps(), data.series(col), color=color, lw=1.3, label=dom)
+            ax.plot(data.times(), data.series(col), color=color, lw=1.3, label=dom)
             finals.append((dom, col, data.final(col)))
         ax.set_title("restrictions by domain")
-        ax.set_xlabel("step")
+        plot.time_axis(ax, data.dated)
         _share_axis(ax, domains[0][1])
         ax.legend(loc="best", fontsize=7)
         i = 1
@@ -556,7 +574,7 @@ def sanctions_domains(data: RunData) -> Figure | None:
         _line(ax, data, name)
         _base_line(ax, data, name)
         plot.title(ax, short_label(name))
-        ax.set_xlabel("step")
+        plot.time_axis(ax, data.dated)
         _share_axis(ax, name)
         text_parts.append(
             f"{label(name)}: {compare(name, data.final(name), data.base_final(name))}"
@@ -613,7 +631,7 @@ def preemption(data: RunData) -> Figure | None:
 
 def _shares(ax: Any, data: RunData, cols: Sequence[str], prefix: str, title: str) -> str:
     """One line per category on a log axis (a few people in a rare grade stay visible)."""
-    steps = data.steps()
+    steps = data.times()
     finals = []
     for i, c in enumerate(cols):
         y = data.series(c)
@@ -629,7 +647,7 @@ def _shares(ax: Any, data: RunData, cols: Sequence[str], prefix: str, title: str
         ax.set_yscale("log")
     plot.percent_axis(ax)
     plot.title(ax, title + " (log scale)")
-    ax.set_xlabel("step")
+    plot.time_axis(ax, data.dated)
     ax.legend(loc="best", fontsize=7, ncols=min(3, len(cols)))
     ranked = sorted(finals, key=lambda t: -t[1])
     return join(f"{n} {fmt('grade_', v)}" for n, v in ranked if v > 0)
@@ -670,10 +688,10 @@ def precision_recall(data: RunData) -> Figure | None:
     fig, (ax,) = plot.new_figure(1, row_height=3.0)
     colors = {"state_precision": "#2166ac", "state_recall": "#e08214"}
     for n in names:
-        ax.plot(data.steps(), data.series(n), color=colors[n], lw=1.4, label=short_label(n))
+        ax.plot(data.times(), data.series(n), color=colors[n], lw=1.4, label=short_label(n))
     ax.set_ylim(-0.02, 1.02)
     plot.percent_axis(ax)
-    ax.set_xlabel("step")
+    plot.time_axis(ax, data.dated)
     ax.set_title("what the state knows about what people did")
     ax.legend(loc="best")
     parts = []

@@ -467,6 +467,22 @@ def sweep_figures(data: SweepData, measures: Sequence[str]) -> list[Figure]:
     return out
 
 
+def _last_date(scn: Any) -> str:
+    """`` (step N, YYYY-MM-DD)`` for a scenario with a calendar, else nothing."""
+    cal = scn.get("calendar") if isinstance(scn, dict) else None
+    if not isinstance(cal, dict) or "start" not in cal:
+        return ""
+    from datetime import date, timedelta
+
+    steps = int(scn.get("steps", 0))
+    try:
+        day = date.fromisoformat(str(cal["start"]))
+        day += timedelta(days=steps * int(cal.get("days_per_step", 1)))
+    except (ValueError, OverflowError):
+        return ""
+    return f" (step {steps}, {day.isoformat()})"
+
+
 def sweep_summary(data: SweepData, measures: Sequence[str], figures: Sequence[Figure]) -> str:
     scn = data.meta.get("scenario", {})
     name = scn.get("name", data.path.name) if isinstance(scn, dict) else data.path.name
@@ -481,7 +497,7 @@ def sweep_summary(data: SweepData, measures: Sequence[str], figures: Sequence[Fi
         + ("s" if reps != 1 else "")
         + " per point"
         + (", each with its baseline on the same random numbers" if data.has_baseline else "")
-        + ". Each figure shows a measure's value at the last step of each run. "
+        + f". Each figure shows a measure's value at the last step of each run{_last_date(scn)}. "
     )
     text += " ".join(first_sentences(f.text, 1) for f in figures[:2])
     return text

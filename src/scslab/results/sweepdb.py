@@ -12,8 +12,9 @@ Tables
     ('ok' or 'failed'), ``error``, ``wall_time_s``, ``worker``, ``manifest``
     (JSON text).
 ``metrics``
-    ``run_id``, ``step`` and one DOUBLE column per metric; created with the
-    first finished run, widened if a later run reports a new metric.
+    ``run_id``, ``step``, ``date`` (DATE; only when the scenario has a
+    calendar) and one DOUBLE column per metric; created with the first
+    finished run, widened if a later run reports a new metric.
 ``results`` (view)
     ``runs`` of status 'ok' joined with ``metrics``: varied values, replicate,
     baseline, step and metrics in one table.
@@ -248,17 +249,20 @@ class SweepDB:
                     "SELECT column_name FROM information_schema.columns "
                     "WHERE table_name = 'metrics' ORDER BY ordinal_position"
                 ).fetchall()
-                self._metric_columns = [r[0] for r in rows][2:]
+                self._metric_columns = [r[0] for r in rows if r[0] != "date"][2:]
             else:
                 self._metric_columns = []
         return self._metric_columns
 
-    def _ensure_metric_columns(self, names: Sequence[str], paths: Sequence[str]) -> None:
+    def _ensure_metric_columns(
+        self, names: Sequence[str], paths: Sequence[str], dated: bool = False
+    ) -> None:
         known = self.metric_columns()
         if "metrics" not in self.tables():
             cols = "".join(f", {quote(n)} DOUBLE" for n in names)
+            date = ", date DATE" if dated else ""
             self.con.execute(
-                f"CREATE TABLE metrics (run_id BIGINT NOT NULL, step BIGINT NOT NULL{cols})"
+                f"CREATE TABLE metrics (run_id BIGINT NOT NULL, step BIGINT NOT NULL{date}{cols})"
             )
             varied = "".join(f"r.{quote(p)}, " for p in paths)
             self.con.execute(
@@ -267,16 +271,26 @@ class SweepDB:
             )
             self._metric_columns = list(names)
             return
+        if dated and not self._has_date():
+            self.con.execute("ALTER TABLE metrics ADD COLUMN date DATE")
         for n in names:
             if n not in known:
                 self.con.execute(f"ALTER TABLE metrics ADD COLUMN {quote(n)} DOUBLE")
                 known.append(n)
 
+    def _has_date(self) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.columns "
+            "WHERE table_name = 'metrics' AND column_name = 'date'"
+        ).fetchone()
+        return bool(row and row[0])
+
     def record(
         self, row: RunRow, columns: Mapping[str, np.ndarray] | None, paths: Sequence[str] = ()
     ) -> None:
         """Insert one run and its metrics in one transaction."""
-        names = [n for n in (columns or {}) if n != "step"]
+        names = [n for n in (columns or {}) if n not in ("step", "date")]
+        dated = columns is not None and "date" in columns
         self.con.begin()
         try:
             cols = ", ".join(quote(p) for p in row.values)
@@ -302,14 +316,21 @@ class SweepDB:
                 ],
             )
             if columns is not None and "step" in columns and len(columns["step"]):
-                self._ensure_metric_columns(names, paths)
-                target = ", ".join(["run_id", "step", *(quote(n) for n in names)])
-                unnest = ", ".join(["unnest(?)"] * (len(names) + 1))
+                self._ensure_metric_columns(names, paths, dated)
+                keys = ["run_id", "step", *(["date"] if dated else [])]
+                target = ", ".join([*keys, *(quote(n) for n in names)])
+                unnest = ", ".join(["unnest(?)"] * (len(keys) - 1 + len(names)))
+                dates = (
+                    [np.asarray(columns["date"], dtype="datetime64[D]").astype(object).tolist()]
+                    if dated
+                    else []
+                )
                 self.con.execute(
                     f"INSERT INTO metrics ({target}) SELECT ?, {unnest}",
                     [
                         row.run_id,
                         np.asarray(columns["step"], dtype=np.int64).tolist(),
+                        *dates,
                         *(np.asarray(columns[n], dtype=np.float64).tolist() for n in names),
                     ],
                 )

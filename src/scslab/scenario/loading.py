@@ -17,6 +17,7 @@ from scslab.scenario.introspect import field_bounds, model_of
 from scslab.scenario.paths import annotation_at, set_at, split_path
 from scslab.scenario.presets import preset_names, preset_path
 from scslab.scenario.registry import MODELS, model_entry
+from scslab.scenario.schedules import number_kind
 from scslab.scenario.schema import Scenario, scenario_class
 
 Loc = tuple[str | int, ...]
@@ -56,6 +57,8 @@ def _read_yaml(text: str, origin: str) -> dict[str, Any]:
         where = f"{origin}:{mark.line + 1}" if mark is not None else origin
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ScenarioError(f"{where} is not valid YAML: {problem}") from None
+    except ValueError as exc:  # YAML reads 2013-13-01 as a date and fails
+        raise ScenarioError(f"{origin} holds an impossible date: {exc}") from None
     if data is None:
         raise ScenarioError(f"{origin} is empty; a scenario is a mapping with 'name' and 'model'")
     if not isinstance(data, dict):
@@ -107,7 +110,7 @@ def _typed_value(annotation: Any, raw: str) -> Any:
         return raw
     try:
         return yaml.safe_load(raw) if raw.strip() else raw
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: a date like 2013-13-01
         return raw
 
 
@@ -124,12 +127,15 @@ def _field_at(cls: type[BaseModel], loc: Loc) -> tuple[FieldInfo | None, type[Ba
     """The FieldInfo at `loc` and the model class that holds it."""
     model: type[BaseModel] | None = cls
     info: FieldInfo | None = None
+    holder: type[BaseModel] | None = None
     for part in loc:
         if isinstance(part, int):
             if info is not None:
                 inner = [a for a in typing.get_args(info.annotation) if a is not type(None)]
                 model = model_of(inner[0]) if inner else None
             continue
+        if part == "values" and info is not None and number_kind(info.annotation):
+            return info, holder  # a schedule's point values: the field's own bounds
         if model is None or part not in model.model_fields:
             return None, model
         info = model.model_fields[part]
@@ -183,6 +189,8 @@ def explain(cls: type[BaseModel], err: Mapping[str, Any]) -> str:
         return f"unknown key {key!r} in {parent}{did_you_mean(key, keys)}{allowed}"
     if kind == "missing":
         return f"{path} is required"
+    if kind == "schedule":  # scslab.scenario.schedules: the message reads after the path
+        return f"{path} {err['msg']}"
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
         rng = _bounds(info) or err["msg"]
         return f"{path} must be in {rng}; got {_fmt(got)}"
@@ -198,6 +206,8 @@ def explain(cls: type[BaseModel], err: Mapping[str, Any]) -> str:
         rng = _bounds(info)
         extra = f" in {rng}" if rng else ""
         return f"{path} must be a number{extra}; got {_fmt(got)}"
+    if kind.startswith("date_"):
+        return f"{path} must be a date (YYYY-MM-DD); got {_fmt(got)}"
     if kind in {"bool_parsing", "bool_type"}:
         return f"{path} must be true or false; got {_fmt(got)}"
     if kind in {"string_type"}:

@@ -7,6 +7,7 @@ and ``--param`` (sweeps) and the dashboard's levers.
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 import typing
@@ -17,6 +18,7 @@ from pydantic import BaseModel
 
 from scslab.errors import ScenarioError, did_you_mean
 from scslab.scenario.introspect import model_of
+from scslab.scenario.schedules import SCHEDULE_KEYS, number_kind
 
 Part = str | int  # a key, a list index, or "*" (every entry)
 
@@ -71,6 +73,14 @@ def annotation_at(cls: type[BaseModel], parts: Sequence[Part]) -> Any:
             current = item
             continue
         model = model_of(current)
+        if model is None and number_kind(current) is not None and part in SCHEDULE_KEYS:
+            # inside a schedule given for a number: params.x.values[1], params.x.at[0]
+            current = {
+                "values": list[current],
+                "at": list[int],
+                "interpolate": typing.Literal["step", "linear"],
+            }[str(part)]
+            continue
         if model is None:
             raise ScenarioError(f"{shown(parts[:depth])} is not a mapping; it has no key {part!r}")
         fields = model.model_fields
@@ -99,15 +109,27 @@ def set_at(data: dict[str, Any], parts: Sequence[Part], value: Any) -> None:
             indices = range(len(node)) if isinstance(part, str) else [part]
             for j in indices:
                 if last:
-                    node[j] = value
+                    node[j] = copy.deepcopy(value)  # entries must not share a mutable value
                 else:
                     walk(node[j], i + 1)
             return
         if last:
-            node[part] = value
+            node[part] = copy.deepcopy(value)  # entries must not share a mutable value
             return
         child = node.get(part)
-        if not isinstance(child, dict | list):
+        if child is not None and not isinstance(child, dict | list):
+            nxt = parts[i + 1]
+            hint = (
+                f"; give the whole schedule, for example {shown(parts[: i + 1])}="
+                "{at: [0, 100], values: [0.1, 0.2]}"
+                if nxt in SCHEDULE_KEYS
+                else ""
+            )
+            raise ScenarioError(
+                f"{shown(parts[: i + 1])} is {child!r} in this scenario, not a "
+                f"{'schedule' if hint else 'mapping'}, so it has no {nxt!r}{hint}"
+            )
+        if child is None:
             child = {}
             node[part] = child
         walk(child, i + 1)

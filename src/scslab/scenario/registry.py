@@ -18,6 +18,18 @@ class ModelEntry:
     # "module:function" mapping a Scenario to its counterfactual Scenario (the same
     # society with every regime mechanism off), or None: the model has none.
     baseline: str | None = None
+    # Parameters the kernel reads only when a run starts, which therefore cannot
+    # follow a schedule: (path pattern under params, why), e.g.
+    # ("population", "builds the people from it when the run starts").
+    fixed: tuple[tuple[str, str], ...] = ()
+
+
+_AT_START = "reads it only when the run starts"
+_DRAWN = "draws each person's traits from it when the run starts"
+_GRADED = (
+    "grades everyone from it when the run starts and regrades a person or firm only on a "
+    "new record, so a change would reach only some of them"
+)
 
 
 MODELS: dict[str, ModelEntry] = {
@@ -26,6 +38,13 @@ MODELS: dict[str, ModelEntry] = {
         "scslab.models.epstein:EpsteinCivilViolence",
         "scslab.scenario.params.epstein:EpsteinParams",
         "Epstein (2002) civil violence: citizens, cops, legitimacy, jail",
+        fixed=(
+            ("width", f"{_AT_START} (the grid)"),
+            ("height", f"{_AT_START} (the grid)"),
+            ("citizen_density", f"{_AT_START} (it places the citizens)"),
+            ("cop_density", f"{_AT_START}; use cop_density_schedule to change it"),
+            ("legitimacy", f"{_AT_START}; use legitimacy_schedule to change it"),
+        ),
     ),
     "regime": ModelEntry(
         "regime",
@@ -34,24 +53,68 @@ MODELS: dict[str, ModelEntry] = {
         "A synthetic society under a social credit regime: surveillance, scores, lists, "
         "joint punishment, discourse control, preemption, reach abroad",
         baseline="scslab.scenario.params.regime:counterfactual",
+        fixed=(
+            (
+                "population",
+                "builds the people, households, firms and network from it when the run starts",
+            ),
+            ("behaviour.opportunism_sigma", _DRAWN),
+            ("behaviour.opportunism_max", _DRAWN),
+            ("behaviour.legitimacy", _DRAWN + " (private dissent)"),
+            ("behaviour.dissent_a", _DRAWN),
+            ("behaviour.dissent_b", _DRAWN),
+            ("behaviour.private_cut", _DRAWN),
+            ("behaviour.threshold_mean", _DRAWN),
+            ("behaviour.threshold_sd", _DRAWN),
+            (
+                "surveillance.sources[*].coverage",
+                "draws who each source covers when the run starts",
+            ),
+            ("abroad.platform_use", "draws who abroad uses the platforms when the run starts"),
+            ("abroad.association_share", "draws the associations' members when the run starts"),
+            ("sanctions.lists[*].initial_share", "lists the stock at step 0 only"),
+            ("scoring.base", _GRADED),
+            ("scoring.bands", _GRADED),
+            ("scoring.firm_base", _GRADED),
+            ("scoring.firm_deduction", _GRADED),
+        ),
     ),
     "axelrod": ModelEntry(
         "axelrod",
         "scslab.models.axelrod:AxelrodNorms",
         "scslab.scenario.params.axelrod:AxelrodParams",
         "Axelrod (1986) norms and metanorms games, many populations at once",
+        fixed=(
+            ("population", f"{_AT_START} (array shapes)"),
+            ("replicates", f"{_AT_START} (array shapes)"),
+        ),
     ),
     "granovetter": ModelEntry(
         "granovetter",
         "scslab.models.granovetter:GranovetterThresholds",
         "scslab.scenario.params.granovetter:GranovetterParams",
         "Granovetter (1978) threshold cascades, optionally with friends weighted more",
+        fixed=(
+            ("n", f"{_AT_START} (the crowd)"),
+            ("mean", f"{_AT_START} (it draws the thresholds)"),
+            ("sd", f"{_AT_START} (it draws the thresholds)"),
+            ("mean_degree", f"{_AT_START} (the network)"),
+        ),
     ),
     "kuran": ModelEntry(
         "kuran",
         "scslab.models.kuran:KuranFalsification",
         "scslab.scenario.params.kuran:KuranParams",
         "Kuran preference falsification: hidden thresholds, sudden cascades",
+        fixed=(
+            ("n", f"{_AT_START} (the people)"),
+            ("private_mean", f"{_AT_START} (it draws private preferences)"),
+            ("private_sd", f"{_AT_START} (it draws private preferences)"),
+            ("threshold_mean", f"{_AT_START} (it draws thresholds)"),
+            ("threshold_sd", f"{_AT_START} (it draws thresholds)"),
+            ("mean_degree", f"{_AT_START} (the network)"),
+            ("range", f"{_AT_START} (the network)"),
+        ),
     ),
     "dissent-game": ModelEntry(
         "dissent-game",
