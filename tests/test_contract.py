@@ -95,6 +95,7 @@ SCHEDULED = {  # one preset per model, with a parameter the model reads every st
     "axelrod-metanorms": "params.punishment={at: [0, 2, 4], values: [9, 2, 12]}",
     "granovetter-uniform": "params.friend_weight={at: [0, 2, 4], values: [1, 30, 2]}",
     "kuran-cascade": "params.sanction={at: [2013-10-02, 2013-10-05], values: [0, 0.5]}",
+    "dissent-uniform-b2": "params.adamancy={at: [0, 2, 4], values: [1, 0.2, 3]}",
 }
 
 

@@ -122,6 +122,12 @@ MODELS: dict[str, ModelEntry] = {
         "scslab.scenario.params.dissent_game:DissentGameParams",
         "Daymude, Axelrod & Forrest (2025) dissent and self-censorship against an "
         "authority that adapts by hill climbing",
+        fixed=(
+            ("n", f"{_AT_START} (the individuals)"),
+            ("mean_desire", f"{_AT_START} (it draws desired dissent)"),
+            ("mean_boldness", f"{_AT_START} (it draws boldness)"),
+            ("initial", f"{_AT_START} (the authority's first policy)"),
+        ),
     ),
 }
 
