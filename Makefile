@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,dask,sensitivity,report,dashboard]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask,sensitivity,report,dashboard,optimize]'
 	@touch $(STAMP)
 
 # The whole regime on 5 million people for a year, with the counterfactual: about a minute.

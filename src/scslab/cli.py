@@ -251,7 +251,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- main
 from scslab.dashboard.cli import add_serve  # noqa: E402
-from scslab.experiments.cli import add_query, add_sensitivity, add_sweep  # noqa: E402
+from scslab.experiments.cli import add_optimize, add_query, add_sensitivity, add_sweep  # noqa: E402
 from scslab.report.cli import add_report  # noqa: E402
 
 COMMANDS: list[Callable[[Any], None]] = [
@@ -260,6 +260,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     _add_schema,
     add_sweep,
     add_sensitivity,
+    add_optimize,
     add_query,
     add_report,
     add_serve,

@@ -1,4 +1,4 @@
-"""The ``sweep``, ``sensitivity`` and ``query`` commands (registered in `scslab.cli`).
+"""The ``sweep``, ``sensitivity``, ``optimize`` and ``query`` commands (registered in `scslab.cli`).
 
 Heavy imports (DuckDB, SALib, Dask, rich) happen inside the handlers, so
 ``scslab --help`` stays fast.
@@ -165,6 +165,106 @@ def add_sensitivity(sub: Any) -> None:
         help="Sobol: skip second-order indices (N*(D+2) runs instead of N*(2D+2))",
     )
     p.set_defaults(handler=cmd_sensitivity)
+
+
+def add_optimize(sub: Any) -> None:
+    """Add ``scslab optimize``."""
+    p = sub.add_parser(
+        "optimize",
+        help="find the lever settings that minimise a state's cost (Optuna TPE)",
+        description=(
+            "Search the --lever ranges for the settings that minimise --objective, an "
+            "expression over the model's declared measures, with Optuna's TPE sampler; each "
+            "candidate runs --replicates times on the same seeds (common random numbers). "
+            "Every run and candidate goes into DIR/results.duckdb (tables runs, metrics, "
+            "trials); the chosen policy into DIR/best.yaml; then the starting scenario (and "
+            "the model's counterfactual of it and of the chosen policy) runs on the same "
+            "seeds, for the comparison. Rerunning the same command continues where it "
+            "stopped, with the same result as an unbroken run. Needs scslab[optimize]."
+        ),
+        epilog=(
+            "OBJECTIVE: numbers, + - * /, parentheses and NAME@AGG with AGG one of last (the "
+            "value at the last step), mean, min, max over the steps; for example "
+            "--objective 'political_cost@mean + punishment_cost@mean'. Example: scslab "
+            "optimize dissent-uniform-b2 --set params.n=10000 --steps 99 --lever "
+            "params.initial.tolerance=0:1 --lever params.initial.severity=0.01:2 "
+            "--objective 'authority_cost@mean' --budget 40 --replicates 5 --out runs/opt"
+        ),
+    )
+    p.add_argument("scenario", help="preset name or path to a scenario YAML")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="fix a scenario value for every run, e.g. --set params.n=10000 (repeatable)",
+    )
+    p.add_argument(
+        "--steps", type=int_at_least("--steps", 1), metavar="N", help="steps of every run"
+    )
+    p.add_argument(
+        "--seed",
+        type=int_at_least("--seed", 0),
+        metavar="S",
+        help="root seed (default: the scenario's): seeds the runs and the optimiser",
+    )
+    p.add_argument(
+        "--lever",
+        action="append",
+        default=[],
+        metavar="PATH=lo:hi",
+        help="a number the state may set, and its range (repeatable)",
+    )
+    p.add_argument(
+        "--objective",
+        required=True,
+        metavar="EXPR",
+        help="the state's cost, to minimise: an expression over declared measures NAME@AGG",
+    )
+    p.add_argument(
+        "--budget",
+        type=int_at_least("--budget", 1),
+        default=50,
+        metavar="N",
+        help="candidates to evaluate, each --replicates runs (default 50; a rerun with a "
+        "larger budget continues the search)",
+    )
+    p.add_argument(
+        "--replicates",
+        type=int_at_least("--replicates", 1),
+        default=1,
+        metavar="R",
+        help="runs per candidate, seeds 0..R-1 under the root seed (default 1)",
+    )
+    p.add_argument(
+        "--batch",
+        type=int_at_least("--batch", 1),
+        default=4,
+        metavar="B",
+        help="candidates proposed at once and run in parallel (default 4; part of the "
+        "search's definition, so the result does not depend on --workers)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int_at_least("--workers", 1),
+        metavar="W",
+        help="local processes (default: the cores; 1 runs in this process)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        help="run on Dask: tcp://host:8786, or 'local' (needs scslab[dask])",
+    )
+    p.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="folder of results.duckdb"
+    )
+    p.add_argument(
+        "--report", action="store_true", help="also write DIR/report.html (needs scslab[report])"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    p.add_argument("--verbose", action="store_true", help="one line per candidate on stderr")
+    p.set_defaults(handler=cmd_optimize)
 
 
 def add_query(sub: Any) -> None:
@@ -397,6 +497,94 @@ def _print_indices(ind: Any) -> None:
         console.print(f"[yellow]note:[/yellow] {note}", markup=True)
 
 
+def cmd_optimize(args: argparse.Namespace) -> int:
+    """``scslab optimize``: exit 0 when a policy was chosen, 1 when every candidate failed."""
+    from scslab.experiments.optimize import make_plan, optimize
+    from scslab.experiments.sweep import command_line
+
+    if args.workers is not None and args.scheduler and args.scheduler != "local":
+        print(
+            "scslab: error: give --workers or --scheduler ADDR, not both (the cluster has its "
+            "workers)",
+            file=sys.stderr,
+        )
+        return 2
+    base = _base_scenario(args)
+    plan = make_plan(
+        base,
+        args.lever,
+        args.objective,
+        budget=args.budget,
+        replicates=args.replicates,
+        batch=args.batch,
+    )
+    progress = SweepProgress(f"optimize {base.name}", quiet=args.quiet, verbose=False)
+
+    def on_trial(result: Any, best: Any) -> None:
+        if not args.verbose:
+            return
+        at = ", ".join(f"{k}={_cell(v)}" for k, v in result.values.items())
+        got = f"{result.mean:.6g}" if result.status == "ok" else f"failed: {result.error}"
+        best_text = f"{best.mean:.6g} (trial {best.trial})" if best else "none"
+        print(
+            f"trial {result.trial} ({at}): {got}; best so far {best_text}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    try:
+        res = optimize(
+            plan,
+            args.out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            command=command_line(),
+            on_start=progress.start,
+            on_result=progress.result,
+            on_trial=on_trial,
+        )
+    finally:
+        progress.close()
+    if not args.quiet:
+        _print_summary(res.summary, "optimize", args.out)
+        _print_optimum(res, plan)
+    if args.report:
+        from scslab.report import build_report
+
+        print(f"report: {build_report(args.out)}")
+    return 0 if res.best is not None else 1
+
+
+def _print_optimum(res: Any, plan: Any) -> None:
+    from rich.console import Console
+
+    console = Console(highlight=False, soft_wrap=True)
+    for note in res.warnings:
+        console.print(f"[yellow]warning:[/yellow] {note}")
+    ok = sum(1 for t in res.trials if t.status == "ok")
+    console.print(
+        f"objective: {plan.objective.text} (minimised; {ok} of {len(res.trials)} candidates "
+        f"evaluated, {plan.replicates} replicates each)",
+        markup=False,
+    )
+    if res.best is None:
+        console.print("[red]no candidate could be evaluated; no policy chosen[/red]")
+        return
+
+    def interval(t: Any) -> str:
+        if t.low is None:
+            return f"{t.mean:.6g}"
+        return f"{t.mean:.6g} (95% interval {t.low:.6g} to {t.high:.6g})"
+
+    console.print(f"chosen policy (trial {res.best.trial}):", markup=False)
+    for k, v in res.best.values.items():
+        console.print(f"  {k} = {_cell(v)}", markup=False)
+    console.print(f"  objective {interval(res.best)}", markup=False)
+    if res.start is not None and res.start.status == "ok":
+        console.print(f"starting scenario: objective {interval(res.start)}", markup=False)
+    console.print(f"chosen scenario: {res.best_file}", markup=False)
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     """``scslab query DIR SQL``: print the result as a table (or CSV)."""
     from scslab.results.sweepdb import SweepDB, db_path
@@ -436,4 +624,4 @@ def _cell(value: Any) -> str:
     return text if len(text) <= 48 else text[:47] + "…"
 
 
-__all__ = ["add_query", "add_sensitivity", "add_sweep"]
+__all__ = ["add_optimize", "add_query", "add_sensitivity", "add_sweep"]

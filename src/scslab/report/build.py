@@ -51,6 +51,10 @@ def build_report(path: str | Path, *, measures: Sequence[str] | None = None) -> 
     kind = kind_of(path)
     if kind == "run":
         title, summary, figures, sections = _run_parts(path)
+    elif _is_optimize(path):
+        from scslab.report.optimize import optimize_parts
+
+        title, summary, figures, sections = optimize_parts(path)
     else:
         title, summary, figures, sections = _sweep_parts(path, measures)
     _write_figures(path / FIGURES_DIR, figures)
@@ -69,6 +73,12 @@ def build_report(path: str | Path, *, measures: Sequence[str] | None = None) -> 
     with atomic_path(out) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return out
+
+
+def _is_optimize(path: Path) -> bool:
+    from scslab.report.optimize import is_optimize
+
+    return is_optimize(path)
 
 
 def _write_figures(folder: Path, figures: Sequence[Figure]) -> None:

@@ -18,6 +18,14 @@ Tables
 ``results`` (view)
     ``runs`` of status 'ok' joined with ``metrics``: varied values, replicate,
     baseline, step and metrics in one table.
+``trials``
+    ``scslab optimize``'s candidates, one row per evaluated candidate:
+    ``trial`` (0, 1, ... in the order asked), one column per lever (named by
+    its path), ``status``, ``objective`` (mean over the replicates),
+    ``objective_low`` and ``objective_high`` (95 % Student-t interval),
+    ``objective_sd``, ``replicates``, ``best_so_far`` (the lowest objective of
+    trials 0..trial) and ``error``. Their runs are in ``runs`` with
+    ``point = trial``; the starting scenario's runs have ``point = -1``.
 ``indices``
     Sensitivity indices (``scslab sensitivity``), tidy: ``method``,
     ``measure``, ``param``, ``param2``, ``statistic``, ``value``.
@@ -355,6 +363,68 @@ class SweepDB:
             return names, cur.fetchall()
         except duckdb.Error as exc:
             raise StoreError(f"query failed: {exc}") from None
+
+    # ------------------------------------------------------------ optimize
+    def ensure_trials(self, levers: Mapping[str, str]) -> None:
+        """Create the ``trials`` table (lever column name -> SQL type) if it is missing."""
+        if "trials" in self.tables():
+            return
+        cols = "".join(f", {quote(c)} {t}" for c, t in levers.items())
+        self.con.execute(
+            f"CREATE TABLE trials (trial BIGINT PRIMARY KEY{cols}, status VARCHAR NOT NULL, "
+            "objective DOUBLE, objective_low DOUBLE, objective_high DOUBLE, objective_sd DOUBLE, "
+            "replicates BIGINT, best_so_far DOUBLE, error VARCHAR)"
+        )
+
+    def record_trial(self, result: Any, best_so_far: float | None) -> None:
+        """Insert one evaluated candidate (a `scslab.experiments.optimize.TrialResult`)."""
+        cols = "".join(f", {quote(p)}" for p in result.values)
+        marks = ", ?" * len(result.values)
+        self.con.execute(
+            f"INSERT INTO trials (trial{cols}, status, objective, objective_low, objective_high, "
+            f"objective_sd, replicates, best_so_far, error) VALUES (?{marks}, ?, ?, ?, ?, ?, ?, "
+            "?, ?)",
+            [
+                result.trial,
+                *result.values.values(),
+                result.status,
+                result.mean,
+                result.low,
+                result.high,
+                result.sd,
+                result.replicates,
+                best_so_far,
+                result.error,
+            ],
+        )
+
+    def trials(self) -> list[dict[str, Any]]:
+        """The ``trials`` rows in trial order, lever values under ``values``."""
+        if "trials" not in self.tables():
+            return []
+        cur = self.con.execute("SELECT * FROM trials ORDER BY trial")
+        names = [d[0] for d in cur.description]
+        fixed = {
+            "trial": "trial",
+            "status": "status",
+            "objective": "mean",
+            "objective_low": "low",
+            "objective_high": "high",
+            "objective_sd": "sd",
+            "replicates": "replicates",
+            "best_so_far": "best_so_far",
+            "error": "error",
+        }
+        out = []
+        for row in cur.fetchall():
+            rec: dict[str, Any] = {"values": {}}
+            for n, v in zip(names, row, strict=True):
+                if n in fixed:
+                    rec[fixed[n]] = v
+                else:
+                    rec["values"][n] = v
+            out.append(rec)
+        return out
 
     def replace_indices(self, method: str, measure: str, rows: Sequence[tuple[Any, ...]]) -> None:
         """Store sensitivity indices for (`method`, `measure`), replacing earlier ones."""
