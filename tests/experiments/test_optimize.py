@@ -16,6 +16,7 @@ from scslab.engine import State, Streams
 from scslab.engine.describe import Description, Measure
 from scslab.errors import ScenarioError, StoreError
 from scslab.experiments.optimize import make_plan, optimize, parse_objective
+from scslab.report import build_report
 from scslab.results.sweepdb import SweepDB
 from scslab.scenario import load_scenario
 from scslab.scenario.params.common import StrictModel
@@ -29,6 +30,7 @@ class BowlParams(StrictModel):
     x: float = Field(0.9, ge=0, le=1, description="a continuous lever")
     k: int = Field(1, ge=0, le=10, description="a whole-number lever")
     noise: float = Field(0.01, ge=0, description="sd of the noise on the cost")
+    fail_above: float = Field(1.0, ge=0, description="a run with x above this raises")
 
 
 class BowlModel:
@@ -45,6 +47,8 @@ class BowlModel:
         return State(params=scenario.params, e=0.0, rng=rng["noise"])
 
     def step(self, state: State, rng: Streams) -> None:
+        if state.params.x > state.params.fail_above:
+            raise ValueError(f"x = {state.params.x} is above fail_above")
         state.e = float(rng["noise"].normal(0.0, state.params.noise))
 
     def metrics(self, state: State) -> dict[str, float]:
@@ -52,8 +56,20 @@ class BowlModel:
         return {"cost": (p.x - 0.3) ** 2 + ((p.k - 7) / 10) ** 2 + state.e, "share_x": p.x}
 
 
+def bowl_off(scenario):
+    """The bowl's 'counterfactual': the same bowl without noise."""
+    return load_scenario(scenario.to_dict(), {"params.noise": 0.0})
+
+
 BOWL = ModelEntry(
     "bowl", "test_optimize:BowlModel", "test_optimize:BowlParams", "a bowl (tests only)"
+)
+BOWL_WITH_BASELINE = ModelEntry(
+    "bowl",
+    "test_optimize:BowlModel",
+    "test_optimize:BowlParams",
+    "a bowl with a counterfactual (tests only)",
+    baseline="test_optimize:bowl_off",
 )
 BOWL_SCENARIO = {"name": "bowl", "model": "bowl", "steps": 3, "seed": 7, "params": {}}
 LEVERS = ["params.x=0:1", "params.k=0:10"]
@@ -291,6 +307,45 @@ def test_report_shows_the_path_and_the_comparison(bowl, tmp_path):
     assert "Who pays" in page
     assert "would choose" in page
     assert "cost@mean" in page
+
+
+def test_with_a_counterfactual_the_start_and_the_chosen_run_without_the_system(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setitem(MODELS, "bowl", BOWL_WITH_BASELINE)
+    base = load_scenario(BOWL_SCENARIO)
+    out = tmp_path / "opt"
+    res = run_bowl(base, out, budget=4)
+    with SweepDB(out / "results.duckdb", read_only=True) as db:
+        _, rows = db.query(
+            "SELECT point, baseline, count(*), min(run_id), max(run_id) FROM runs "
+            "GROUP BY point, baseline ORDER BY point, baseline"
+        )
+    by = {(r[0], r[1]): r[2:] for r in rows}
+    # run id (trial * R + r) * 2 + arm, as a sweep with a baseline; the start is trial -1
+    assert by[(-1, False)] == (2, -4, -2)
+    assert by[(-1, True)] == (2, -3, -1)
+    t = res.best.trial
+    assert by[(t, True)] == (2, 4 * t + 1, 4 * t + 3)
+    assert sum(v[0] for k, v in by.items() if k[0] >= 0 and not k[1]) == 8
+    assert sum(v[0] for k, v in by.items() if k[1]) == 4  # only the start's and the chosen's
+    build_report(out)
+    page = (out / "report.html").read_text()
+    assert "chosen - system off" in page
+
+
+def test_a_failing_candidate_is_recorded_and_the_search_goes_on(bowl, tmp_path):
+    base = load_scenario(BOWL_SCENARIO, ["params.fail_above=0.5", "params.x=0.4"])
+    res = run_bowl(base, tmp_path / "opt", budget=12)
+    trials = trials_of(tmp_path / "opt")
+    failed = [t for t in trials if t["status"] == "failed"]
+    ok = [t for t in trials if t["status"] == "ok"]
+    assert failed and ok
+    assert all(t["values"]["params.x"] > 0.5 for t in failed)
+    assert all(t["values"]["params.x"] <= 0.5 for t in ok)
+    assert all("above fail_above" in t["error"] and t["mean"] is None for t in failed)
+    assert res.best.values["params.x"] <= 0.5
+    assert res.summary.failed == 2 * len(failed)
 
 
 # ---------------------------------------------------------------- a real model, end to end

@@ -502,13 +502,6 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     from scslab.experiments.optimize import make_plan, optimize
     from scslab.experiments.sweep import command_line
 
-    if args.workers is not None and args.scheduler and args.scheduler != "local":
-        print(
-            "scslab: error: give --workers or --scheduler ADDR, not both (the cluster has its "
-            "workers)",
-            file=sys.stderr,
-        )
-        return 2
     base = _base_scenario(args)
     plan = make_plan(
         base,

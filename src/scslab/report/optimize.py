@@ -222,7 +222,9 @@ def policy_figure(data: OptimizeData) -> Figure | None:
             mean, low, high = _interval(vals)
             err = [[mean - low], [high - mean]] if low is not None and high is not None else None
             ax.errorbar([i], [mean], yerr=err, fmt="o", color=colour, capsize=3)
-        ax.set_xticks(range(len(present)), [a[1] for a in present], rotation=20, fontsize=7)
+        ax.set_xticks(
+            range(len(present)), [a[1] for a in present], rotation=20, ha="right", fontsize=7
+        )
         ax.set_xlim(-0.5, len(present) - 0.5)
         if data.shares.get(name):
             plot.percent_axis(ax)
