@@ -106,7 +106,7 @@ class Objective:
 
 def _evaluate(node: ast.AST, names: Mapping[str, str], values: Mapping[str, float]) -> float:
     if isinstance(node, ast.Constant):
-        return float(node.value)
+        return float(typing.cast(float, node.value))  # parse_objective admits numbers only
     if isinstance(node, ast.Name):
         return float(values[names[node.id]])
     if isinstance(node, ast.UnaryOp):
@@ -201,12 +201,12 @@ def parse_objective(text: str, description: Any = None) -> Objective:
     if not measures:
         raise ScenarioError(f"{shown}: the expression reads no measure (NAME@AGG)")
     if description is not None:
-        names = _declared(description)
+        declared = _declared(description)
         for m in measures:
             if description.measure(m.metric) is None:
                 raise ScenarioError(
                     f"{shown}: {m.metric!r} is not a measure of this model"
-                    f"{did_you_mean(m.metric, names)} (declared: {', '.join(names)})"
+                    f"{did_you_mean(m.metric, declared)} (declared: {', '.join(declared)})"
                 )
     names = {f"_m{i}": m.label for i, m in enumerate(measures)}
     canonical = _canonical(tree.body, names)
@@ -600,7 +600,7 @@ def optimize(
             trial = 0
             while trial < plan.budget:
                 size = min(plan.batch, plan.budget - trial)
-                asked = []
+                asked: list[tuple[int, Any, dict[str, Any]]] = []
                 for k in range(size):
                     number = trial + k
                     if replay and number in stored:
