@@ -1,13 +1,14 @@
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
+from scslab.population import network
 from scslab.population.network import (
-    add_households,
     build_network,
-    csr_from_edges,
     neighbours_of,
     sbm,
     small_world,
+    symmetric_csr,
 )
 from scslab.population.people import make_people
 from scslab.scenario.params.regime import RegimeParams
@@ -26,6 +27,51 @@ def as_matrix(indptr, indices):
     return sp.csr_matrix((np.ones(indices.size), indices, indptr), shape=(n, n))
 
 
+def reference(friends, hh_start):
+    """The same network the plain way: COO of both directions of every tie, summed, 0/1."""
+    n, k = friends.shape
+    rows = [np.repeat(np.arange(n), k), friends.ravel()]
+    cols = [friends.ravel(), np.repeat(np.arange(n), k)]
+    for h in range(hh_start.size - 1):
+        members = np.arange(hh_start[h], hh_start[h + 1])
+        rows.append(np.repeat(members, members.size))
+        cols.append(np.tile(members, members.size))
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    keep = r != c
+    m = sp.coo_matrix((np.ones(keep.sum()), (r[keep], c[keep])), shape=(n, n)).tocsr()
+    m.data[:] = 1
+    return m
+
+
+def random_households(n, rng):
+    sizes = 1 + rng.poisson(1.6, size=n)
+    ends = np.cumsum(sizes)
+    last = int(np.searchsorted(ends, n))
+    sizes = sizes[: last + 1]
+    sizes[-1] -= ends[last] - n
+    hh_start = np.zeros(sizes.size + 1, np.int32)
+    np.cumsum(sizes, out=hh_start[1:])
+    return hh_start
+
+
+@pytest.mark.parametrize("chunk", [3, network.CHUNK])
+def test_symmetric_csr_matches_the_plain_construction(monkeypatch, chunk):
+    # small societies with many loops, repeats, ties both ways and ties within households;
+    # chunk 3 puts chunk boundaries inside households and rows
+    monkeypatch.setattr(network, "CHUNK", chunk)
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        n = int(rng.integers(2, 60))
+        k = int(rng.integers(0, 6))
+        hh_start = random_households(n, rng)
+        friends = rng.integers(0, n, size=(n, k), dtype=np.int32)
+        want = reference(friends, hh_start)
+        indptr, indices = symmetric_csr(friends.copy(), hh_start)
+        got = as_matrix(indptr, indices)
+        assert got.nnz == indices.size == want.nnz  # no entry twice
+        assert (got != want).nnz == 0
+
+
 def test_csr_is_symmetric_without_loops_or_duplicates_and_int32():
     for kind in ("sbm", "small_world"):
         _, _, indptr, indices = society(kind)
@@ -33,7 +79,8 @@ def test_csr_is_symmetric_without_loops_or_duplicates_and_int32():
         m = as_matrix(indptr, indices)
         assert (m != m.T).nnz == 0
         assert m.diagonal().sum() == 0
-        assert m.max() == 1  # no duplicate entries
+        m.sum_duplicates()
+        assert m.max() == 1 and m.nnz == indices.size  # no duplicate entries
 
 
 def test_mean_degree_is_friends_plus_family():
@@ -48,20 +95,24 @@ def test_sbm_homophily_keeps_ties_in_the_group():
     group = np.repeat(np.arange(2, dtype=np.uint8), [5000, 5000])
     rng = np.random.default_rng(0)
     for h, expected in ((0.0, 0.5), (0.8, 0.9)):
-        src, dst = sbm(group, 10, h, rng)
-        within = (group[src] == group[dst]).mean()
+        far = sbm(group, 10, h, rng)
+        assert far.shape == (10_000, 5) and far.dtype == np.int32
+        within = (group[:, None] == group[far]).mean()
         assert abs(within - expected) < 0.02
 
 
 def test_small_world_without_rewiring_is_a_ring_lattice():
-    src, dst = small_world(1000, 4, 0.0, np.random.default_rng(0))
-    indptr, _ = csr_from_edges(1000, (src, dst))
+    far = small_world(1000, 4, 0.0, np.random.default_rng(0))
+    indptr, indices = symmetric_csr(far, np.arange(1001, dtype=np.int32))
     assert np.all(np.diff(indptr) == 4)
+    # a ring: the neighbours of everyone are connected (one component)
+    n_comp, _ = sp.csgraph.connected_components(as_matrix(indptr, indices))
+    assert n_comp == 1
 
 
 def test_household_cliques():
     hh_start = np.array([0, 1, 4, 6], dtype=np.int32)
-    indptr, indices = csr_from_edges(6, add_households(hh_start))
+    indptr, indices = symmetric_csr(np.empty((6, 0), np.int32), hh_start)
     m = as_matrix(indptr, indices).toarray()
     expected = np.zeros((6, 6))
     expected[1:4, 1:4] = 1
@@ -83,3 +134,8 @@ def test_network_memory_is_about_4_bytes_a_tie():
     p, _, indptr, indices = society(size=50_000)
     per_person = (indptr.nbytes + indices.nbytes) / p.population.size
     assert per_person < 4 * 13 + 4 + 1
+
+
+def test_row_pointers_widen_to_int64_past_int32():
+    assert network.index_dtype(2**31 - 1) == np.int32
+    assert network.index_dtype(2**31) == np.int64

@@ -7,12 +7,11 @@ attribute only (no pydantic import), so the kernel stays numpy + scipy.
 
 from scslab.population.firms import make_firms
 from scslab.population.network import (
-    add_households,
     build_network,
-    csr_from_edges,
     neighbours_of,
     sbm,
     small_world,
+    symmetric_csr,
 )
 from scslab.population.people import (
     ABROAD,
@@ -28,13 +27,12 @@ __all__ = [
     "ASSOC",
     "CHILD",
     "PRIVATE",
-    "add_households",
     "build_network",
-    "csr_from_edges",
     "household_of",
     "make_firms",
     "make_people",
     "neighbours_of",
     "sbm",
     "small_world",
+    "symmetric_csr",
 ]

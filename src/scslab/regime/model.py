@@ -29,7 +29,7 @@ import numpy as np
 
 from scslab.engine import State, Streams
 from scslab.population.firms import make_firms
-from scslab.population.network import build_network, neighbours_of
+from scslab.population.network import build_network, chunk_rows, neighbours_of
 from scslab.population.people import ABROAD, CHILD, make_people
 from scslab.regime import (
     abroad,
@@ -232,14 +232,54 @@ class RegimeModel:
         return measure(state, plan_for(state.params))
 
     def estimate_bytes(self, scenario: Any) -> int:
-        """Peak bytes of a run: the state (~60 B + 4 B a tie, per person) and init temporaries."""
-        p = scenario.params
-        n = int(p.population.size)
-        ties = p.population.network.mean_degree + 2.0 * (p.population.household_size - 1.0)
-        per_person = 60 + len(p.acts) + 4 * ties
-        # building the CSR holds row, column and data arrays of every tie end (x2 directions)
-        build = 2 * ties * (4 + 4 + 1) + 8 * 3
-        return int(n * (per_person + build))
+        """Peak resident bytes of a run, on the safe side (within ~15 %; docs/benchmarks.md).
+
+        The larger of the network build and a step, per person (`bytes_per_person`),
+        plus the interpreter with scslab's imports (`BASE_BYTES`).
+        """
+        n = int(scenario.params.population.size)
+        build, state = bytes_per_person(scenario.params)
+        return int(BASE_BYTES + n * max(build, state + STEP_TEMP_BYTES))
+
+
+#: Resident bytes of ``scslab run`` before the model allocates (Python, numpy,
+#: scipy, polars, pydantic): 107-110 MiB measured at 10^4 people, rounded up.
+BASE_BYTES = 116 * 2**20
+#: Temporaries of a step, per person: ~20 B measured with tracemalloc, ~30 B in
+#: resident memory over a year at 10^6 (the speech cascade of the first steps
+#: and the heap's fragmentation included).
+STEP_TEMP_BYTES = 30.0
+
+
+def bytes_per_person(params: Any) -> tuple[float, float]:
+    """Bytes per person ``(build, state)``: at the peak of init, and in the state.
+
+    ``build`` is the people plus `symmetric_csr` filling the network (the ties
+    sent, the ties received, the CSR being filled and the chunks' temporaries);
+    ``state`` is every field of `RegimeModel.init` (a test checks it against
+    ``State.nbytes``), plus ~1 B for the tables of records and listings.
+    """
+    pop = params.population
+    n = int(pop.size)
+    half = pop.network.mean_degree // 2
+    m = float(pop.household_size)
+    # CSR entries per person: friends both ways, household 1 + Poisson(m - 1): E[s(s-1)]/E[s]
+    ties = 2 * half + (m * m - 1.0) / m
+    ptr = 4 if n * ties < 2**31 else 8
+    people = 1 + 1 + 4 * 4 + 4 / m  # group, flags, four float32 traits, hh_start
+    chunk = 300.0 * chunk_rows(n) / n
+    build = people + 4 * half + 1 + 4 * half + 2 * ptr + 4 * ties + chunk
+    firm = float(pop.firms.per_person) * (4 + 1 + 4 + 1)  # rep, records, last record, rating
+    per_person_fields = (
+        2  # deg
+        + 4  # employer
+        + 1  # cover
+        + 1 + 1 + 2 + 2  # speaks, visible, seen_n, sanc_n
+        + 4 + 4  # last_record, last_unlawful
+        + 1 + 1 + 1 + 1 + 2  # deeds, grade, restr, sanc, onlist
+    )  # fmt: skip
+    state = people + ptr + 4 * ties + per_person_fields + firm + len(params.acts) + 1.0
+    return build, state
 
 
 _COUNTERS = (

@@ -1,0 +1,57 @@
+"""Memory of the regime model: the estimate that refuses runs too large for the machine."""
+
+import subprocess
+import sys
+
+import pytest
+
+from scslab.engine import Streams, seed_material, seed_sequence
+from scslab.regime.model import bytes_per_person
+from scslab.scenario import kernel, load_scenario
+
+# The run as a user starts it, in a fresh interpreter that prints its peak resident
+# memory (ru_maxrss is in KiB on Linux) when the command returns.
+PEAK_OF_A_RUN = """
+import resource, sys
+from scslab.cli import main
+code = main(sys.argv[1:])
+print("peak", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"params.population.network.mean_degree": 20, "params.population.household_size": 4.0},
+        {
+            "params.population.network.kind": "small_world",
+            "params.population.firms.per_person": 0.2,
+        },
+    ],
+)
+def test_state_bytes_per_person_are_what_init_allocates(overrides):
+    n = 100_000
+    scn = load_scenario("full-regime", {"params.population.size": n, **overrides})
+    state = kernel("regime").init(scn, Streams(seed_sequence(seed_material(3))))
+    _build, estimated = bytes_per_person(scn.params)
+    measured = state.nbytes() / n
+    # the estimate adds ~1 B per person for the tables of records and listings
+    assert measured <= estimated <= measured + 1.5, (measured, estimated)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in KiB on Linux only")
+def test_estimate_is_within_15_percent_above_the_peak_of_a_run(tmp_path):
+    n = 1_000_000
+    argv = ["run", "full-regime", "--set", f"params.population.size={n}", "--steps", "3"]
+    argv += ["--out", str(tmp_path / "run")]
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_OF_A_RUN, *argv], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    peak = int(done.stdout.split("peak")[-1])
+    scn = load_scenario("full-regime", {"params.population.size": n})
+    estimate = kernel("regime").estimate_bytes(scn)
+    assert peak <= estimate <= 1.15 * peak, (peak, estimate, estimate / peak)
