@@ -4,30 +4,41 @@ Run standalone::
 
     .venv/bin/python benchmarks/regime_bench.py                 # 1e6 x 365 and 1e7 x 30
     .venv/bin/python benchmarks/regime_bench.py --sizes 1000000 --steps 365
-    .venv/bin/python benchmarks/regime_bench.py --sizes 10000000 --steps 30 --preset full-regime
+    .venv/bin/python benchmarks/regime_bench.py --sizes 100000000 --steps 5 --preset full-regime
 
-For each size it builds the preset's society, runs the steps through the engine's
-`simulate` (metrics collected every `--collect-every` steps, as a real run does),
-and prints one row: people, steps, init seconds, seconds per step (all steps, and
-steady state after a warm-up), person-steps per second, the state's bytes per
-person (network separately), random draws per person-step (counted by wrapping
-every stream), bytes allocated per person-step (tracemalloc, one step), and the
-time extrapolated to 365 steps. Machine limits from ../shared/RECIPES.md:
-~110 M float32 random draws/s and ~9 GB/s read on one core.
+Each size runs in a fresh interpreter (so that its peak memory is its own) and
+is skipped, with a message, when `estimate_bytes` says it does not fit in the
+memory available. It builds the preset's society, runs the steps as the engine's
+`simulate` does (metrics collected every `--collect-every` steps), and prints
+one row: people, steps, init seconds, seconds per step (all steps, and steady
+state after a warm-up), person-steps per second, the state's bytes per person
+(network separately), the process's peak resident memory (GiB and bytes per
+person, the interpreter included) and `estimate_bytes` over it, random draws per
+person-step (counted by wrapping every stream), bytes allocated per person-step
+(tracemalloc, one step), and the time extrapolated to 365 steps (init + 365 x
+s/step). Times are wall-clock and, where other processes share the cores, also
+this process's CPU time (numpy is single-threaded: on an idle core they agree).
+Machine limits from ../shared/RECIPES.md: ~110 M float32 random draws/s and
+~9 GB/s read on one core.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
+import os
 import resource
+import subprocess
+import sys
 import time
 import tracemalloc
 from typing import Any
 
 import numpy as np
 
-from scslab.engine import Streams, seed_material, seed_sequence, simulate
+from scslab.api import available_memory
+from scslab.engine import Streams, seed_material, seed_sequence
 from scslab.scenario import kernel, load_scenario
 
 DRAWS_PER_S = 110e6  # RECIPES.md: single-threaded numpy, PCG64, float32
@@ -64,51 +75,48 @@ class CountingStreams(Streams):
 
 
 def bench(preset: str, size: int, steps: int, collect_every: int, warmup: int) -> dict[str, Any]:
+    """One row, measured in this process (`main` gives each size a fresh one)."""
     scn = load_scenario(
         preset,
         {"params.population.size": size, "steps": steps, "collect_every": collect_every},
     )
     model = kernel("regime")
+    estimate = model.estimate_bytes(scn)
     gc.collect()
+    base_rss = _maxrss()
     streams = CountingStreams(seed_sequence(seed_material(scn.seed)))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     state = model.init(scn, streams)
-    t_init = time.perf_counter() - t0
+    t_init, c_init = time.perf_counter() - t0, time.process_time() - c0
+    init_rss = _maxrss()
     state_bytes = state.nbytes()
     net_bytes = state.net_indptr.nbytes + state.net_indices.nbytes
     init_draws = streams.counter["draws"]
 
-    stamps: list[float] = []
-    # resume from a snapshot of the fresh state so that simulate skips init
-    from scslab.engine import snapshot
-
-    ckpt = snapshot(state, streams, [])
-    del state
-    gc.collect()
+    # the steps as `simulate` runs them (metrics every `collect_every` steps), without
+    # a snapshot of the state: at 10^8 people a copy would not fit in memory
     streams.counter["draws"] = 0
-    t0 = time.perf_counter()
-    final, _rows = simulate(
-        model,
-        scn,
-        streams,
-        steps=steps - 1,
-        collect_every=collect_every,
-        resume=ckpt,
-        on_step=lambda done, total: stamps.append(time.perf_counter()),
-    )
-    t_run = time.perf_counter() - t0
     run_steps = steps - 1
+    stamps = [time.perf_counter()]
+    c0 = time.process_time()
+    for _ in range(run_steps):
+        model.step(state, streams)
+        state.step += 1
+        if state.step % collect_every == 0 or state.step == run_steps:
+            model.metrics(state)
+        stamps.append(time.perf_counter())
+    t_run, c_run = stamps[-1] - stamps[0], time.process_time() - c0
     draws = streams.counter["draws"]
-    per_step = np.diff([t0, *stamps])
+    per_step = np.diff(stamps)
     steady = per_step[warmup:] if per_step.size > warmup + 1 else per_step
 
     # peak of the temporaries alive at once in one more step (tracemalloc)
     tracemalloc.start()
-    model.step(final, streams)
-    final.step += 1
+    model.step(state, streams)
+    state.step += 1
     _cur, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    rss = _maxrss()
 
     s_step = t_run / run_steps
     return {
@@ -116,19 +124,42 @@ def bench(preset: str, size: int, steps: int, collect_every: int, warmup: int) -
         "people": size,
         "steps": run_steps,
         "init_s": t_init,
+        "init_cpu_s": c_init,
         "s_per_step": s_step,
+        "cpu_s_per_step": c_run / run_steps,
         "s_per_step_steady": float(steady.mean()),
         "person_steps_per_s": size / s_step,
         "bytes_per_person": state_bytes / size,
         "net_bytes_per_person": net_bytes / size,
         "peak_rss_gib": rss / 2**30,
+        "peak_rss_bytes_per_person": rss / size,
+        "init_peak_rss_bytes_per_person": (init_rss - base_rss) / size,
+        "estimate_over_peak": estimate / rss,
         "draws_per_person_step": draws / (size * run_steps),
         "init_draws_per_person": init_draws / size,
         "peak_temp_bytes_per_person": peak / size,
         "extrapolated_365_s": t_init + 365 * s_step,
+        "extrapolated_365_cpu_s": c_init + 365 * c_run / run_steps,
         "draw_floor_s_per_step": draws / run_steps / DRAWS_PER_S,
         "read_floor_s_per_step": peak / READ_BYTES_PER_S,
     }
+
+
+def _maxrss() -> int:
+    """Peak resident bytes of this process so far (ru_maxrss is in KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def bench_in_child(
+    preset: str, size: int, steps: int, collect_every: int, warmup: int
+) -> dict[str, Any]:
+    """`bench` in a fresh interpreter, so that its peak memory is this size's alone."""
+    argv = [sys.executable, __file__, "--preset", preset, "--sizes", str(size)]
+    argv += ["--steps", str(steps), "--collect-every", str(collect_every)]
+    argv += ["--warmup", str(warmup), "--child"]
+    done = subprocess.run(argv, capture_output=True, text=True, check=True)
+    row: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return row
 
 
 def main() -> None:
@@ -144,21 +175,43 @@ def main() -> None:
     )
     ap.add_argument("--collect-every", type=int, default=30)
     ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     steps = args.steps * len(args.sizes) if len(args.steps) == 1 else args.steps
-    rows = [
-        bench(args.preset, n, s, args.collect_every, args.warmup)
-        for n, s in zip(args.sizes, steps, strict=True)
-    ]
+    if args.child:  # one size, measured in this process: the row as JSON
+        row = bench(args.preset, args.sizes[0], steps[0], args.collect_every, args.warmup)
+        print(json.dumps(row))
+        return
+    rows = []
+    for n, s in zip(args.sizes, steps, strict=True):
+        scn = load_scenario(args.preset, {"params.population.size": n})
+        need, have = kernel("regime").estimate_bytes(scn), available_memory()
+        if have and need > 0.9 * have:
+            print(
+                f"{n:,} people skipped: the run needs about {need / 2**30:.1f} GiB, "
+                f"{have / 2**30:.1f} GiB is available",
+                file=sys.stderr,
+            )
+            continue
+        rows.append(bench_in_child(args.preset, n, s, args.collect_every, args.warmup))
+        print(f"{n:,} people done", file=sys.stderr, flush=True)
+    if not rows:
+        return
     cols = [
         ("people", "{:>11,d}"), ("steps", "{:>5d}"), ("init_s", "{:>7.1f}"),
-        ("s_per_step", "{:>10.4f}"), ("s_per_step_steady", "{:>17.4f}"),
+        ("init_cpu_s", "{:>10.1f}"), ("s_per_step", "{:>10.4f}"),
+        ("cpu_s_per_step", "{:>14.4f}"), ("s_per_step_steady", "{:>17.4f}"),
         ("person_steps_per_s", "{:>18,.0f}"), ("bytes_per_person", "{:>16.1f}"),
         ("net_bytes_per_person", "{:>20.1f}"), ("peak_rss_gib", "{:>12.2f}"),
+        ("peak_rss_bytes_per_person", "{:>25.1f}"), ("estimate_over_peak", "{:>18.3f}"),
         ("draws_per_person_step", "{:>21.3f}"), ("peak_temp_bytes_per_person", "{:>27.1f}"),
-        ("extrapolated_365_s", "{:>18.1f}"),
+        ("extrapolated_365_s", "{:>18.1f}"), ("extrapolated_365_cpu_s", "{:>22.1f}"),
     ]  # fmt: skip
-    print(f"preset {args.preset}; metrics collected every {args.collect_every} steps")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"preset {args.preset}; metrics collected every {args.collect_every} steps; "
+        f"load average {load:.1f} at the end (cpu_s: this process's CPU time)"
+    )
     print(" ".join(f"{name:>{len(fmt.format(rows[0][name]))}}" for name, fmt in cols))
     for r in rows:
         print(" ".join(fmt.format(r[name]) for name, fmt in cols))

@@ -37,8 +37,8 @@ def household_sizes(n: int, mean_size: float, rng: np.random.Generator) -> NDArr
 def beta32(rng: np.random.Generator, a: Any, b: Any, size: int) -> NDArray[np.float32]:
     """``size`` Beta(a, b) draws as float32, as X / (X + Y) of Gamma(a) and Gamma(b) draws.
 
-    `a` and `b` are numbers or float32 arrays of length `size`. float32 gammas cost
-    about a third of numpy's float64 beta; the rare 0 / 0 (both shapes tiny) is
+    `a` and `b` are numbers or float32 arrays of length `size`. Two float32 gammas
+    cost about half of numpy's float64 beta; the rare 0 / 0 (both shapes tiny) is
     drawn again with `Generator.beta`.
     """
     x = rng.standard_gamma(a, size=size, dtype=np.float32)
