@@ -34,6 +34,7 @@ import numpy as np
 from scslab.errors import ScenarioError
 from scslab.scenario import Scenario, load_scenario
 from scslab.scenario.paths import annotation_at, get_at, set_at, split_path
+from scslab.scenario.yamlio import YamlSyntaxError, parse_yaml
 
 #: Paths that a sweep may not vary, and why.
 FIXED_PATHS = {
@@ -171,14 +172,12 @@ def _number(text: str, what: str, shown: str) -> float:
 
 
 def _yaml_value(text: str, kind: Kind) -> Any:
-    import yaml
-
     text = text.strip()
-    if kind == "str":
+    if kind == "str" or not text:
         return text
     try:
-        return yaml.safe_load(text) if text else text
-    except yaml.YAMLError:
+        return parse_yaml(text, f"the value {text!r}")
+    except YamlSyntaxError:
         return text
 
 

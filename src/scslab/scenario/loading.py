@@ -19,13 +19,14 @@ from scslab.scenario.presets import preset_names, preset_path
 from scslab.scenario.registry import MODELS, model_entry
 from scslab.scenario.schedules import number_kind
 from scslab.scenario.schema import Scenario, scenario_class
+from scslab.scenario.yamlio import YamlSyntaxError, compose_yaml, construct_yaml, parse_yaml
 
 Loc = tuple[str | int, ...]
 
 
 # ---------------------------------------------------------------- YAML with lines
-def _line_map(text: str) -> dict[Loc, int]:
-    """Map each key path of a YAML document to the 1-based line of its value."""
+def _line_map(root: yaml.Node | None) -> dict[Loc, int]:
+    """Map each key path of a composed YAML document to the 1-based line of its value."""
     lines: dict[Loc, int] = {}
 
     def walk(node: yaml.Node, loc: Loc) -> None:
@@ -40,25 +41,15 @@ def _line_map(text: str) -> dict[Loc, int]:
             for i, item in enumerate(node.value):
                 walk(item, (*loc, i))
 
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return lines
     if root is not None:
-        walk(root, ())
+        walk(root, ())  # compose_yaml bounds its size and depth
     return lines
 
 
-def _read_yaml(text: str, origin: str) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{origin}:{mark.line + 1}" if mark is not None else origin
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(f"{where} is not valid YAML: {problem}") from None
-    except ValueError as exc:  # YAML reads 2013-13-01 as a date and fails
-        raise ScenarioError(f"{origin} holds an impossible date: {exc}") from None
+def _read_yaml(text: str, origin: str) -> tuple[dict[str, Any], dict[Loc, int]]:
+    """The scenario mapping of a YAML text and the line of each key path."""
+    root = compose_yaml(text, origin)
+    data = construct_yaml(root, origin)
     if data is None:
         raise ScenarioError(f"{origin} is empty; a scenario is a mapping with 'name' and 'model'")
     if not isinstance(data, dict):
@@ -66,7 +57,7 @@ def _read_yaml(text: str, origin: str) -> dict[str, Any]:
             f"{origin} must hold a mapping (key: value lines) at the top level; "
             f"got a {type(data).__name__}"
         )
-    return data
+    return data, _line_map(root)
 
 
 def resolve_source(source: str | Path) -> tuple[str, str]:
@@ -106,11 +97,11 @@ def parse_override(item: str) -> tuple[str, str]:
 
 def _typed_value(annotation: Any, raw: str) -> Any:
     """Parse `raw` as YAML, except where the schema wants a string."""
-    if annotation is str:
+    if annotation is str or not raw.strip():
         return raw
     try:
-        return yaml.safe_load(raw) if raw.strip() else raw
-    except (yaml.YAMLError, ValueError):  # ValueError: a date like 2013-13-01
+        return parse_yaml(raw, f"the value {raw!r}")
+    except YamlSyntaxError:
         return raw
 
 
@@ -245,13 +236,13 @@ def load_scenario(
         With every problem found, each naming the field, what is allowed, what
         it got, and the file and line where known.
     """
+    lines: dict[Loc, int] = {}
     if isinstance(source, Mapping):
         data: dict[str, Any] = dict(source)
-        origin, lines = "scenario", {}
+        origin = "scenario"
     else:
         text, origin = resolve_source(source)
-        data = _read_yaml(text, origin)
-        lines = _line_map(text)
+        data, lines = _read_yaml(text, origin)
     data = _deep_copy(data)
 
     items: list[tuple[str, Any, str]] = []  # (path, value or raw, as shown)

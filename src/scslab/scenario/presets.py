@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from scslab.errors import ScenarioError, did_you_mean
+from scslab.scenario.yamlio import parse_yaml
 
 PRESET_DIR = Path(__file__).parent / "presets"
 
@@ -42,7 +41,7 @@ def list_presets() -> list[PresetInfo]:
     out = []
     for name in preset_names():
         path = PRESET_DIR / f"{name}.yaml"
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = parse_yaml(path.read_text(encoding="utf-8"), f"preset {name}") or {}
         summary = str(data.get("description", "")).strip().splitlines()
         out.append(
             PresetInfo(name, str(data.get("model", "?")), summary[0] if summary else "", path)
