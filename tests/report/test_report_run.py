@@ -60,6 +60,36 @@ def test_epstein_run_report(tmp_path):
     assert r.manifest["scenario_hash"] in html
 
 
+def test_scenario_as_run_keeps_the_description_line_for_line(tmp_path):
+    """Paragraphs of a description come out as written, not with every break doubled."""
+    import html as h
+
+    import yaml
+
+    description = "A short run.\nSecond line of the summary.\n\nA second paragraph.\n"
+    text = (
+        EPSTEIN.replace("steps: 80", "steps: 3")
+        + "description: |\n"
+        + "".join(f"  {line}\n" if line else "\n" for line in description.splitlines())
+    )
+    scn = tmp_path / "e.yaml"
+    scn.write_text(text)
+    r = scslab.run(str(scn))
+    assert r.scenario.description == description
+    r.save(tmp_path / "run")
+    page = build_report(tmp_path / "run").read_text(encoding="utf-8")
+    section = re.search(r'<section id="scenario">.*?<pre>(.*?)</pre>', page, re.S)
+    shown = h.unescape(section.group(1))
+    assert (
+        "description: |\n  A short run.\n  Second line of the summary.\n\n  A second paragraph.\n"
+        in shown
+    )
+    assert "\n\n\n" not in shown
+    # and it is the scenario itself: saved as a file it loads to the same hash
+    assert yaml.safe_load(shown) == r.scenario.to_dict()
+    assert scslab.load_scenario(yaml.safe_load(shown)).digest() == r.manifest["scenario_hash"]
+
+
 def test_regime_run_with_baseline_draws_every_figure(tmp_path):
     run = regime_run(tmp_path / "run")
     html, figs = figures_of(build_report(run))

@@ -238,7 +238,7 @@ class Dashboard:
         self.error.visible = False
 
     def _export(self) -> io.StringIO:
-        import yaml
+        from scslab.scenario.yamlio import dump_yaml
 
         data = self.scenario.to_dict()
         changed = ", ".join(f"{k}={v}" for k, v in self.values.items()) or "none"
@@ -247,7 +247,7 @@ class Dashboard:
             f"# Levers changed from {self.base_data.get('name')!r}: {changed}\n"
         )
         self.download.filename = f"{data.get('name', 'scenario')}.yaml"
-        return io.StringIO(head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+        return io.StringIO(head + dump_yaml(data))
 
     # ------------------------------------------------------------------ simulation
     def reset(self, keep_running: bool = False) -> None:

@@ -95,9 +95,9 @@ def code(text: str) -> str:
 
 
 def as_yaml(data: Any) -> str:
-    import yaml
+    from scslab.scenario.yamlio import dump_yaml
 
-    return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=88))
+    return dump_yaml(data)
 
 
 def as_json(data: Any) -> str:
