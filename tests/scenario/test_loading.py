@@ -215,12 +215,24 @@ def invalid_scenarios(draw):
     return base
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(invalid_scenarios())
-def test_invalid_scenarios_always_raise_scenario_error(data):
+def _refused_with_a_message(data):
     with pytest.raises(ScenarioError) as exc:
         load_scenario(data)
     assert str(exc.value)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(invalid_scenarios())
+def test_invalid_scenarios_always_raise_scenario_error(data):
+    _refused_with_a_message(data)
+
+
+@pytest.mark.slow
+@settings(max_examples=2500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(invalid_scenarios())
+def test_invalid_scenarios_always_raise_scenario_error_many(data):
+    """The same property over 2,500 examples (the slow suite)."""
+    _refused_with_a_message(data)
 
 
 # --------------------------------------------------------------- indexed paths

@@ -20,7 +20,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_core.core_schema import ErrorType
 
-from scslab.scenario.params.common import StrictModel
+from scslab.scenario.params.common import MAX_STEPS, StrictModel
 from scslab.scenario.registry import MODELS, params_class
 from scslab.scenario.schedules import (
     LAST_DATE,
@@ -43,9 +43,13 @@ class Scenario(StrictModel):
     name: str = Field(description="short name of the scenario")
     model: str = Field(description="which model runs it (see `scslab schema`)")
     description: str = Field("", description="what the scenario is and where it comes from")
-    steps: int = Field(100, ge=1, le=10_000_000, description="steps to run")
-    seed: int = Field(0, ge=0, le=2**63 - 1, description="root seed of the run")
-    collect_every: int = Field(1, ge=1, description="collect metrics every this many steps")
+    steps: int = Field(100, ge=1, le=MAX_STEPS, description="steps to run")
+    seed: int = Field(
+        0, ge=0, le=2**63 - 1, description="root seed of the run (an int64 in result stores)"
+    )
+    collect_every: int = Field(
+        1, ge=1, le=MAX_STEPS, description="collect metrics every this many steps"
+    )
     calendar: Calendar | None = Field(
         None,
         description="calendar time: the date of step 0 and the days one step stands for "

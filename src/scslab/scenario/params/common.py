@@ -6,6 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+#: The most steps a scenario runs (steps are int32 in the kernels' records).
+MAX_STEPS = 10_000_000
+
 
 class StrictModel(BaseModel):
     """A frozen pydantic model that refuses unknown keys."""
@@ -22,7 +25,7 @@ class Schedule(StrictModel):
     """
 
     mode: Literal["gradual", "jump"] = Field(description="gradual change per step, or a jump")
-    start: int = Field(0, ge=0, description="step at which the change begins")
+    start: int = Field(0, ge=0, le=MAX_STEPS, description="step at which the change begins")
     target: float = Field(ge=0, le=1, description="value reached at the end of the change")
     rate: float = Field(
         0.0, ge=0, le=1, description="change per step toward target (gradual mode only)"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -34,7 +34,7 @@ class GranovetterParams(StrictModel):
     )
     mean: float = Field(25.0, ge=-1e6, le=1e6, description="mean threshold, people (normal)")
     sd: float = Field(10.0, ge=0, le=1e6, description="standard deviation of thresholds (normal)")
-    thresholds: list[float] | None = Field(
+    thresholds: list[Annotated[float, Field(ge=-1e9, le=1e9)]] | None = Field(
         None,
         min_length=1,
         max_length=1_000_000,

@@ -11,7 +11,7 @@ Defaults and their sources are listed in ``docs/model.md``.
 from __future__ import annotations
 
 import builtins
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -291,8 +291,9 @@ class ScoringParams(StrictModel):
 
     enabled: bool = Field(False, description="switch the mechanism on")
     base: float = Field(1000, ge=0, le=1e6, description="score of a clean record")
-    deductions: dict[str, float] = Field(
-        default_factory=_default_deductions, description="points deducted per record, by act name"
+    deductions: dict[str, Annotated[float, Field(ge=-1e6, le=1e6)]] = Field(
+        default_factory=_default_deductions,
+        description="points deducted per record, by act name (float32 in the kernel)",
     )
     record_ttl: int = Field(
         365, ge=1, le=100_000, description="a clean spell this long repairs the record"
@@ -310,7 +311,7 @@ class ScoringParams(StrictModel):
     )
     firm_base: float = Field(100, ge=0, le=1e6, description="a firm's clean score")
     firm_deduction: float = Field(15, ge=0, le=1e6, description="points per firm record")
-    firm_bands: list[float] = Field(
+    firm_bands: list[Annotated[float, Field(ge=-1e9, le=1e9)]] = Field(
         [90, 70, 40],
         min_length=3,
         max_length=3,
