@@ -299,7 +299,7 @@ def pushed_fields(draw: st.DrawFn) -> tuple[str, list[tuple[NumericField, Any]]]
     return base, [(f, draw(pushed_value(f))) for f in fields]
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pushed_fields())
 def test_pushed_numeric_fields_run_or_are_refused(case):
     base, pushed = case
