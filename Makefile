@@ -1,13 +1,23 @@
 # scslab: `make demo` and `make test` are all a new user needs.
-PYTHON ?= python3.11
-VENV   := .venv
+
+# The newest Python >= 3.11 on the PATH that runs (a pyenv shim can name a version
+# that is installed but not active: it is skipped). PYTHON=/path/to/python overrides.
+PYTHON_CANDIDATES := python3.13 python3.12 python3.11 python3
+PY_OK := import sys; sys.exit(sys.version_info < (3, 11))
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell for p in $(PYTHON_CANDIDATES); do \
+	$$p -c '$(PY_OK)' >/dev/null 2>&1 && { command -v $$p; break; }; done)
+endif
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: demo test test-fast lint bench clean
 
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
+	@test -n "$(PYTHON)" || { echo "error: scslab needs Python 3.11 or newer; none of $(PYTHON_CANDIDATES) on the PATH is one. Install Python 3.11, 3.12 or 3.13, or set PYTHON=/path/to/python3.11-or-newer"; exit 1; }
+	@$(PYTHON) -c '$(PY_OK)' >/dev/null 2>&1 || { echo "error: PYTHON=$(PYTHON) is not a Python 3.11 or newer that runs; scslab needs one (set PYTHON=/path/to/python3.11-or-newer)"; exit 1; }
+	@echo "using $(PYTHON) ($$($(PYTHON) --version 2>&1)) for $(VENV)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,dask,sensitivity,report,dashboard,optimize]'
@@ -38,4 +48,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/sweep_bench.py
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-3.13 runs .pytest_cache .mypy_cache .ruff_cache

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 from urllib.parse import urlparse
 
-CHROMIUM = Path("/usr/bin/chromium")
+# SCSLAB_CHROMIUM names another browser binary (or a missing one, to see the skip).
+CHROMIUM = Path(os.environ.get("SCSLAB_CHROMIUM", "/usr/bin/chromium"))
+# Set by .ci/run: a browser test that skips there is a failure.
+REQUIRE_BROWSER = os.environ.get("SCSLAB_REQUIRE_BROWSER", "") not in ("", "0")
+INSTALL_CHROMIUM = "sudo apt-get install chromium (Debian, Ubuntu; .ci/run does this)"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -15,7 +20,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-NO_CHROMIUM = "needs /usr/bin/chromium (.ci/run installs it: apt-get install chromium)"
+NO_CHROMIUM = f"needs Chromium at {CHROMIUM}: {INSTALL_CHROMIUM}"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
