@@ -128,6 +128,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from scslab.scenario import kernel, load_scenario
     from scslab.scenario.registry import baseline_of
 
+    if args.report:  # before the run, not after it
+        from scslab.extras import require_extra
+
+        require_extra("report", "run --report")
     resume = None
     if args.resume is not None:
         if args.scenario or args.overrides or args.steps or args.seed is not None:

@@ -50,6 +50,9 @@ def add_serve(sub: Any) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from scslab.extras import require_extra
+
+    require_extra("dashboard", "scslab serve")
     from scslab.dashboard import serve
 
     serve(port=args.port, address=args.address, scenarios=args.scenarios, show=args.show)

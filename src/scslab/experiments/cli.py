@@ -445,6 +445,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``scslab sensitivity``: runs the sample, then prints and stores the indices."""
+    from scslab.extras import require_extra
+
+    require_extra("sensitivity", "scslab sensitivity")
     from scslab.experiments.grid import design_rng
     from scslab.experiments.sensitivity import (
         analyze,

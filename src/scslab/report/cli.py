@@ -31,6 +31,9 @@ def add_report(sub: Any) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from scslab.extras import require_extra
+
+    require_extra("report", "scslab report")
     from scslab.report import build_report
 
     path = build_report(args.dir, measures=args.measures or None)
