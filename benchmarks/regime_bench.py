@@ -18,8 +18,8 @@ person-step (counted by wrapping every stream), bytes allocated per person-step
 (tracemalloc, one step), and the time extrapolated to 365 steps (init + 365 x
 s/step). Times are wall-clock and, where other processes share the cores, also
 this process's CPU time (numpy is single-threaded: on an idle core they agree).
-Machine limits from ../shared/RECIPES.md: ~110 M float32 random draws/s and
-~9 GB/s read on one core.
+Machine limits (measured on the benchmark machine with numpy, docs/benchmarks.md):
+~110 M float32 random draws/s and ~9 GB/s read on one core.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ from scslab.api import available_memory
 from scslab.engine import Streams, seed_material, seed_sequence
 from scslab.scenario import kernel, load_scenario
 
-DRAWS_PER_S = 110e6  # RECIPES.md: single-threaded numpy, PCG64, float32
-READ_BYTES_PER_S = 9e9  # RECIPES.md
+DRAWS_PER_S = 110e6  # measured: single-threaded numpy, PCG64, float32
+READ_BYTES_PER_S = 9e9  # measured: single-threaded numpy
 
 
 class CountingGenerator:

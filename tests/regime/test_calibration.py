@@ -1,7 +1,7 @@
 """Calibration of the `court-blacklist` preset to public counts (docs/presets.md).
 
-Targets, from shared/FACTS.md scaled per capita with about 1.1 billion adults (an
-assumption: FACTS.md gives no adult count):
+Targets, from the public statistics (docs/model.md) scaled per capita with about
+1.1 billion adults (an assumption: the published figures give no adult count):
 
 - listed share of adults: 9.6 M (end 2017) to > 14.5 M (mid 2019) people listed
   -> 0.9 - 1.3 %;

@@ -1,4 +1,4 @@
-"""The laws the regime model must obey (REGIME-MODEL.md and the issue), each with fixed seeds.
+"""The laws the regime model must obey (docs/model.md and the issue), each with fixed seeds.
 
 Where a law holds path by path under common random numbers (the behaviour stream
 draws the same candidates whatever the regime does) it is checked exactly;

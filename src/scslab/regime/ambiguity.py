@@ -1,7 +1,7 @@
 """Ambiguity: how well people know the rules.
 
 With ambiguity ``a`` in [0, 1], a person's estimates move from the truth toward
-a pessimistic prior (REGIME-MODEL.md):
+a pessimistic prior (docs/model.md):
 
     p_hat = (1 - a) p + a p*        C_hat = (1 - a) C + a C*
 

@@ -1,6 +1,6 @@
 """Behaviour: what people and firms choose to do each step.
 
-Acts (REGIME-MODEL.md): person i commits act k with probability
+Acts (docs/model.md): person i commits act k with probability
 
     lambda_k * o_i * sigma(beta (G_k - r_i p_hat_ik C_hat_k)) / sigma(beta G_k)
 
