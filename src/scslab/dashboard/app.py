@@ -19,7 +19,7 @@ from functools import partial
 from typing import Any
 
 import panel as pn
-from bokeh.models import ColumnDataSource, NumeralTickFormatter
+from bokeh.models import ColumnDataSource, CustomJS, NumeralTickFormatter
 from bokeh.plotting import figure
 
 from scslab.dashboard.levers import (
@@ -47,6 +47,32 @@ FLEX = {"flex": "1 1 420px", "min-width": "280px"}
 
 WITH = "#b2182b"
 WITHOUT = "#4d4d4d"
+
+#: Below this width (Bootstrap's "md") the page is laid out for a phone.
+PHONE_MAX_PX = 767.98
+#: On a phone the sidebar (scenario, buttons, levers) is a drawer over the page,
+#: folded away until the menu button opens it, and the plots take the whole width.
+PHONE_CSS = f"""
+@media (max-width: {PHONE_MAX_PX}px) {{
+  #content {{ position: relative; flex-wrap: nowrap; }}
+  #sidebar {{
+    position: absolute; top: 0; left: 0; bottom: 0; z-index: 1000;
+    background: var(--bs-body-bg, #fff); box-shadow: 0 4px 12px rgba(0, 0, 0, 0.25);
+  }}
+  #main {{ width: 100%; max-width: 100%; flex: 1 1 100%; padding: 8px; }}
+}}
+"""
+
+
+#: Run once when the page is ready: on a phone-wide screen, fold the sidebar away.
+FOLD_ON_PHONES_JS = f"""
+if (window.matchMedia('(max-width: {PHONE_MAX_PX}px)').matches) {{
+  const bar = document.getElementById('sidebar');
+  const button = document.getElementById('sidebar-toggle');
+  if (bar) {{ bar.classList.remove('show'); }}
+  if (button) {{ button.classList.add('collapsed'); button.setAttribute('aria-expanded', 'false'); }}
+}}
+"""
 
 
 def scenario_sources(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -470,6 +496,10 @@ def create_app(sources: Mapping[str, str] | None = None, initial: str | None = N
         main=board.main(),
         sidebar_width=360,
         header_background="#7a1f2b",
+        raw_css=[PHONE_CSS],
     )
+    doc = pn.state.curdoc
+    if doc is not None:
+        doc.js_on_event("document_ready", CustomJS(code=FOLD_ON_PHONES_JS))
     template._scslab_board = board  # type: ignore[attr-defined]
     return template
