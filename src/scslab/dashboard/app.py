@@ -70,7 +70,10 @@ if (window.matchMedia('(max-width: {PHONE_MAX_PX}px)').matches) {{
   const bar = document.getElementById('sidebar');
   const button = document.getElementById('sidebar-toggle');
   if (bar) {{ bar.classList.remove('show'); }}
-  if (button) {{ button.classList.add('collapsed'); button.setAttribute('aria-expanded', 'false'); }}
+  if (button) {{
+    button.classList.add('collapsed');
+    button.setAttribute('aria-expanded', 'false');
+  }}
 }}
 """
 
