@@ -74,6 +74,17 @@ BASES: dict[str, dict[str, Any]] = {
             "revolutionary_thresholds": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
         },
     },
+    "dissent-game": {
+        "model": "dissent-game",
+        "params": {
+            "n": 50,
+            "initial": {"tolerance": 0.2, "severity": 0.5, "surveillance": 0.3},
+        },
+    },
+    "dissent-game-proportional": {
+        "model": "dissent-game",
+        "params": {"n": 50, "punishment": "proportional"},
+    },
     "regime": {"preset": "full-regime", "params": {"population": {"size": 300}}},
     "regime-small-world": {
         "preset": "full-regime",
@@ -122,8 +133,9 @@ def _scalar_kind(annotation: Any) -> tuple[type | None, Bounds]:
     if typing.get_origin(annotation) is typing.Annotated:
         annotation, *meta = typing.get_args(annotation)
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return _scalar_kind(args[0]) if len(args) == 1 else (None, Bounds())
+        # `float | None`, `Annotated[float, ...] | Literal["random"]`: the one number in it
+        numbers = [k for k in map(_scalar_kind, typing.get_args(annotation)) if k[0] is not None]
+        return numbers[0] if len(numbers) == 1 else (None, Bounds())
     if annotation in (int, float):
         info = FieldInfo.from_annotation(typing.Annotated[annotation, *meta]) if meta else None
         return annotation, field_bounds(info)
@@ -241,6 +253,7 @@ def test_the_walk_reaches_every_model_and_nested_part():
         "granovetter-explicit:params.thresholds[0]",
         "kuran-explicit:params.revolutionary_thresholds[0]",
         "regime:params.population.size",
+        "dissent-game:params.initial.severity",
         "regime:params.population.groups[0].share",
         "regime:params.surveillance.sources[0].latency",
         "regime:params.scoring.deductions.debt_default",
