@@ -43,8 +43,10 @@ def test_on_a_phone_the_levers_fold_away_and_the_plots_fit(page, server, tmp_pat
     assert canvases_fit(page, PHONE["width"]) == []  # every plot within the screen
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=tmp_path / "dashboard-phone.png", full_page=True)
-    # the menu button opens the levers over the page, within the screen
+    # the menu button opens the levers over the page, within the screen (a tap while
+    # the drawer slides is ignored, as Bootstrap does: wait for the slide to end)
     page.locator("#sidebar-toggle").click()
+    page.locator("#sidebar.collapse.show").wait_for(timeout=10_000)
     run.wait_for(state="visible", timeout=10_000)
     lever = page.locator(".scslab-lever").first
     lever.wait_for(state="visible")
@@ -55,6 +57,7 @@ def test_on_a_phone_the_levers_fold_away_and_the_plots_fit(page, server, tmp_pat
     # run from the drawer, fold it away again, and the plots go on updating
     run.click()
     page.locator("#sidebar-toggle").click()
+    page.locator("#sidebar.collapse:not(.show)").wait_for(state="attached", timeout=10_000)
     sidebar.wait_for(state="hidden", timeout=10_000)
     page.wait_for_function(f"() => ({POINTS})() >= 5", timeout=60_000)
     assert canvases_fit(page, PHONE["width"]) == []
