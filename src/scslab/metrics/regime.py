@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scslab.engine import State
+from scslab.engine.describe import Category, Description, Lever, Measure
 from scslab.population.people import ABROAD, CHILD, PRIVATE
 from scslab.regime.tables import (
     DFAM,
@@ -134,3 +135,297 @@ def measure(state: State, plan: Any) -> dict[str, float]:
         state.income_mean + (state.s_gain - state.s_cost + state.s_benefit - state.s_penalty) / n
     )
     return out
+
+
+# --------------------------------------------------------------------------- declarations
+_FALSE = "params.surveillance.sources[*].false_record_rate"
+_COVER = "params.surveillance.sources[*].coverage"
+_DETECT = "params.surveillance.sources[*].detection_prob"
+_COST = "params.sanctions.domains[*].cost"
+_MEMO = "params.sanctions.memoranda[:n]"
+_LINK = "params.integration.linkage_accuracy"
+_THRESH = "params.preemption.threshold"
+_PROP = "params.discourse.propaganda"
+_LEGIT = "params.behaviour.legitimacy"
+_AMBIG = "params.ambiguity.level"
+_VIS = "params.population.groups[*].visibility"
+_ASSOC = "params.abroad.association_detection"
+_PRESSURE = "params.abroad.family_pressure"
+
+MEASURES: tuple[Measure, ...] = (
+    Measure(
+        "dissent_private",
+        "private dissent",
+        "share of adults",
+        "adults with private dissent d > behaviour.private_cut / adults; fixed at "
+        "initialisation (the regime never changes it)",
+        share=True,
+        headline=True,
+        levers=(_LEGIT,),
+    ),
+    Measure(
+        "dissent_public",
+        "public dissent",
+        "share of adults",
+        "adults who speak in public this step / adults",
+        share=True,
+        headline=True,
+        levers=(_PROP, _LEGIT),
+    ),
+    Measure(
+        "falsification_gap",
+        "falsification gap (private minus public dissent)",
+        "share of adults",
+        "adults who dissent in private but not in public this step / adults (Kuran's "
+        "preference falsification)",
+        share=True,
+        headline=True,
+        levers=(_PROP,),
+    ),
+    Measure(
+        "disfavoured_rate",
+        "lawful but disfavoured acts",
+        "acts per home adult",
+        "acts of the kinds marked disfavoured this step / home adults: the chilling of lawful acts",
+        share=True,
+        headline=True,
+        levers=(_AMBIG,),
+    ),
+    Measure(
+        "acts_{kind}",
+        "{kind} acts",
+        "acts per home adult",
+        "acts of that kind this step / home adults (the speech act: = dissent_public)",
+        share=True,
+    ),
+    Measure(
+        "sanctioned_share",
+        "people sanctioned",
+        "share of people",
+        "people under any sanction now (own listing, family spill-over, pre-emption, "
+        "family of a dissenter abroad; not redlists) / people",
+        share=True,
+        headline=True,
+        levers=(_COVER, _MEMO),
+    ),
+    Measure(
+        "sanctioned_innocent_share",
+        "sanctioned people who did nothing unlawful",
+        "share of sanctioned people",
+        "sanctioned people none of whose rows in force is of a person with a true unlawful "
+        "act in the innocence window / sanctioned people (0 when none)",
+        share=True,
+        headline=True,
+        levers=(_FALSE,),
+    ),
+    Measure(
+        "restriction_person_days",
+        "restriction person-days",
+        "person-days per person",
+        "sum over steps of people with at least one restricted domain / people (cumulative)",
+        headline=True,
+        levers=(_MEMO,),
+    ),
+    Measure(
+        "family_sanctioned",
+        "people sanctioned through family ties",
+        "share of people",
+        "people restricted through family (spill-over or family pressure) now / people",
+        share=True,
+        headline=True,
+        levers=(_MEMO, _PRESSURE),
+    ),
+    Measure(
+        "amplification",
+        "restrictions per recorded unlawful act",
+        "domains per recorded act",
+        "restriction domains imposed by rows of listings opened in the run (cumulative) / "
+        "recorded unlawful acts of kinds that can lead to a blacklisting (cumulative)",
+        headline=True,
+        levers=(_MEMO,),
+    ),
+    Measure(
+        "cross_context_share",
+        "restriction person-days outside the act's own domain",
+        "share of restriction domain-days",
+        "restriction domain-days in domains other than the domain of the act that triggered "
+        "them / all restriction domain-days (cumulative) - EU AI Act Art. 5(1)(c)",
+        share=True,
+        headline=True,
+        levers=(_MEMO,),
+    ),
+    Measure(
+        "disproportion",
+        "cost per listing / gravity of the act",
+        "cost per unit of gravity",
+        "planned cost of listings opened in the run / gravity of their triggering acts "
+        "(ratio of sums, cumulative) - EU AI Act Art. 5(1)(c)",
+        headline=True,
+        levers=(_COST,),
+    ),
+    Measure(
+        "state_precision",
+        "state's precision (true records / records)",
+        "share of linked records",
+        "linked records that are true and on the right person / linked records "
+        "(cumulative; 1 when none)",
+        share=True,
+        headline=True,
+        levers=(_FALSE, _LINK),
+    ),
+    Measure(
+        "state_recall",
+        "state's recall (recorded acts / acts)",
+        "share of unlawful acts",
+        "unlawful acts recorded by at least one source / unlawful acts (cumulative; 1 when none)",
+        share=True,
+        headline=True,
+        levers=(_DETECT, _COVER),
+    ),
+    Measure(
+        "sanctioned_share_{group}",
+        "people sanctioned in group {group}",
+        "share of the group",
+        "sanctioned members of the group now / members",
+        share=True,
+    ),
+    Measure(
+        "disparate_impact",
+        "disparate impact (highest / lowest group sanctioned share)",
+        "ratio of shares",
+        "highest over lowest group sanctioned share, each (c + 1/2) / (n + 1)",
+        headline=True,
+        levers=(_VIS,),
+    ),
+    Measure(
+        "preempted",
+        "people restricted pre-emptively",
+        "share of people",
+        "people under a preventive restriction now / people",
+        share=True,
+        headline=True,
+        levers=(_THRESH,),
+    ),
+    Measure(
+        "preempted_innocent_share",
+        "pre-emptively restricted people who did nothing unlawful",
+        "share of pre-empted people",
+        "pre-empted people whose pre-emption row is innocent / pre-empted people (0 when none)",
+        share=True,
+        headline=True,
+        levers=(_THRESH,),
+    ),
+    Measure(
+        "diaspora_dissent_public",
+        "public dissent abroad",
+        "share of people abroad",
+        "people abroad who speak in public this step / people abroad",
+        share=True,
+        headline=True,
+        levers=(_ASSOC, _PRESSURE),
+    ),
+    Measure(
+        "listed_share_adults",
+        "adults on a blacklist",
+        "share of adults",
+        "adults on a blacklist in their own name now / adults (the initial stock included)",
+        share=True,
+    ),
+    Measure(
+        "ever_listed_share_adults",
+        "adults ever blacklisted",
+        "share of adults",
+        "adults ever on a blacklist in their own name during the run / adults",
+        share=True,
+    ),
+    Measure(
+        "new_listings_per_adult",
+        "new listings per adult",
+        "listings per adult",
+        "own blacklistings in the run so far / adults (the initial stock not counted)",
+        share=True,
+    ),
+    Measure(
+        "blocked_per_listed_year",
+        "blocked attempts per listed person-year",
+        "attempts per person-year",
+        "blocked attempts x 365 / person-days on a blacklist in one's own name (cumulative)",
+    ),
+    Measure(
+        "redlisted_share",
+        "people on a redlist",
+        "share of people",
+        "people on a redlist now / people",
+        share=True,
+    ),
+    Measure(
+        "restricted_{domain}",
+        "people restricted in {domain}",
+        "share of people",
+        "people restricted in that domain now (any reason) / people",
+        share=True,
+    ),
+    Measure(
+        "grade_{band}",
+        "people at grade {band}",
+        "share of people",
+        "people at that grade now / people (the bands sum to 1)",
+        share=True,
+    ),
+    Measure(
+        "firm_rating_{rating}",
+        "firms rated {rating}",
+        "share of firms",
+        "firms at that rating now / firms",
+        share=True,
+    ),
+    Measure(
+        "firm_compliance",
+        "firm compliance",
+        "share of firms",
+        "1 - firms that violated a regulation this step / firms",
+        share=True,
+        headline=True,
+        levers=(_COVER,),
+    ),
+    Measure(
+        "welfare",
+        "welfare (income minus restriction costs plus benefits)",
+        "income units per person per step",
+        "mean income + (gains from acts - restriction costs + redlist benefits - speech "
+        "fines) this step / people",
+        headline=True,
+        levers=(_COST,),
+    ),
+)
+
+LEVERS: tuple[Lever, ...] = (
+    Lever("surveillance coverage", _COVER, switch="params.surveillance.enabled"),
+    Lever("false-record rate", _FALSE, soft=(0.0, 0.0001), switch="params.surveillance.enabled"),
+    Lever(
+        "penalty severity (daily cost)", _COST, soft=(0.0, 1.0), switch="params.sanctions.enabled"
+    ),
+    Lever("number of memoranda", _MEMO, switch="params.sanctions.enabled"),
+    Lever("ambiguity of the rules", _AMBIG, switch="params.ambiguity.enabled"),
+    Lever("propaganda", _PROP, switch="params.discourse.enabled"),
+    Lever("pre-emption threshold", _THRESH, switch="params.preemption.enabled"),
+    Lever("diaspora monitoring", _ASSOC, switch="params.abroad.enabled"),
+    Lever("pressure on family at home", _PRESSURE, switch="params.abroad.enabled"),
+    Lever("legitimacy", _LEGIT),
+)
+
+PICTURES: tuple[Category, ...] = (
+    Category("free", "free", "#9ecae1"),
+    Category("listed", "on a blacklist in their own name", "#fd8d3c"),
+    Category("restricted", "restricted without a listing of their own", "#d7301f"),
+    Category("abroad", "abroad", "#6a51a3"),
+)
+
+#: The regime model's measures, levers and picture categories (docs/metrics.md is
+#: generated from this).
+DESCRIPTION = Description(
+    measures=MEASURES,
+    levers=LEVERS,
+    pictures=PICTURES,
+    plots=("sanctioned_share", "dissent_public", "falsification_gap", "state_precision"),
+)

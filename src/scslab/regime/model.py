@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from scslab.engine import State, Streams
+from scslab.metrics.regime import DESCRIPTION
 from scslab.population.firms import make_firms
 from scslab.population.network import build_network, chunk_rows, neighbours_of
 from scslab.population.people import ABROAD, CHILD, make_people
@@ -63,28 +64,10 @@ def plan_for(params: Any) -> Plan:
 class RegimeModel:
     """A synthetic society under a social credit regime (see ``docs/model.md``)."""
 
+    #: Its measures, levers and picture categories (``scslab.engine.describe``).
+    description = DESCRIPTION
     #: The measures ``scslab run`` prints (every measure is in metrics.parquet).
-    headline = (
-        "dissent_private",
-        "dissent_public",
-        "falsification_gap",
-        "disfavoured_rate",
-        "sanctioned_share",
-        "sanctioned_innocent_share",
-        "restriction_person_days",
-        "family_sanctioned",
-        "amplification",
-        "cross_context_share",
-        "disproportion",
-        "state_precision",
-        "state_recall",
-        "disparate_impact",
-        "preempted",
-        "preempted_innocent_share",
-        "diaspora_dissent_public",
-        "firm_compliance",
-        "welfare",
-    )
+    headline = DESCRIPTION.headline
 
     def init(self, scenario: Any, rng: Streams) -> State:
         p = scenario.params
