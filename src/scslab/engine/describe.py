@@ -85,6 +85,12 @@ class Measure:
     def is_family(self) -> bool:
         return bool(_PLACEHOLDER.search(self.name))
 
+    @property
+    def placeholder(self) -> str:
+        """The family's placeholder without braces (``"kind"``); ``""`` for one measure."""
+        m = _PLACEHOLDER.search(self.name)
+        return m.group(0)[1:-1] if m else ""
+
     def matches(self, column: str) -> bool:
         """Whether `column` is this measure (or a member of this family)."""
         if not self.is_family:
@@ -180,6 +186,15 @@ class Description:
     def undeclared(self, columns: Iterable[str]) -> list[str]:
         """The columns no declaration covers (``step`` and ``date`` excepted)."""
         return [c for c in columns if c not in ("step", "date") and self.measure(c) is None]
+
+    def members(self, columns: Iterable[str], placeholder: str) -> list[str]:
+        """The `columns` that belong to a family with `placeholder` (``"group"``), in order."""
+        out = []
+        for c in columns:
+            m = self.measure(c)
+            if m is not None and m.placeholder == placeholder:
+                out.append(c)
+        return out
 
     def label(self, column: str) -> str:
         """The label of `column`; an undeclared column's name with spaces for underscores."""
