@@ -21,6 +21,7 @@ import numpy as np
 import polars as pl
 
 from scslab.report import plot
+from scslab.report.intervals import Intervals
 from scslab.report.plot import WITH, WITHOUT, Figure
 from scslab.report.words import (
     Words,
@@ -45,6 +46,8 @@ class RunData:
     baseline: pl.DataFrame | None = None
     baseline_manifest: dict[str, Any] | None = None
     used: set[str] = field(default_factory=set)
+    #: A run with replicates: the intervals (bands and mean ± half-width), else None.
+    intervals: Intervals | None = None
 
     @property
     def model(self) -> str:
@@ -128,12 +131,15 @@ def read_run_folder(path: Path) -> RunData:
     base_dir = path / "baseline"
     if (base_dir / "run.json").is_file():
         data.baseline, data.baseline_manifest = read_run(base_dir)
+    data.intervals = Intervals.read(path, manifest)
     return data
 
 
 # --------------------------------------------------------------------------- helpers
 def _line(ax: Any, data: RunData, name: str, *, color: str = WITH, lab: str | None = None) -> None:
     ax.plot(data.times(), data.series(name), color=color, lw=1.4, label=lab)
+    if data.intervals is not None:
+        data.intervals.band(ax, name, color=color, share=data.words.is_share(name))
 
 
 def _base_line(ax: Any, data: RunData, name: str, *, lab: str | None = None) -> bool:
@@ -141,6 +147,8 @@ def _base_line(ax: Any, data: RunData, name: str, *, lab: str | None = None) -> 
     if b is None:
         return False
     ax.plot(b[0], b[1], color=WITHOUT, lw=1.2, ls="--", label=lab)
+    if data.intervals is not None:
+        data.intervals.band(ax, name, color=WITHOUT, arm="without", share=data.words.is_share(name))
     return True
 
 
@@ -157,6 +165,9 @@ def _with_without_legend(fig: Any, data: RunData) -> None:
     if data.baseline is not None:
         handles.append(Line2D([], [], color=WITHOUT, lw=1.2, ls="--"))
         labels.append("without (baseline, same random numbers)")
+    if data.intervals is not None:
+        handles.append(plot.band_handle(WITH))
+        labels.append(data.intervals.legend)
     plot.legend_below(fig, handles, labels)
 
 
@@ -179,6 +190,8 @@ def _describe_final(data: RunData, name: str) -> str:
     label, fmt = w.label, w.fmt
     if s.size == 0:
         return f"{label(name)}: no value"
+    if data.intervals is not None:
+        return data.intervals.describe(w, name)
     first = float(s[0])
     if float(np.nanmax(s)) == float(np.nanmin(s)) and (base is None or base == final):
         return f"{label(name)} stays at {fmt(name, final)}"
@@ -723,11 +736,13 @@ def run_figures(data: RunData) -> list[Figure]:
     """Every figure whose measures the run has, in the catalogue's order."""
     out = []
     for draw in RUN_FIGURES:
+        before = set(data.used)
         fig = draw(data)
-        if isinstance(fig, list):
-            out.extend(fig)
-        elif fig is not None:
-            out.append(fig)
+        figs = fig if isinstance(fig, list) else [] if fig is None else [fig]
+        if data.intervals is not None and len(figs) == 1:  # quote what the text did not
+            drawn = [c for c in data.columns if c in data.used - before]
+            figs[0].text += data.intervals.note(data.words, drawn, data.last_step)
+        out.extend(figs)
     return out
 
 
@@ -744,6 +759,8 @@ def run_summary(data: RunData, figures: Sequence[Figure]) -> str:
             ", next to its counterfactual: the same society, with every mechanism of the "
             "system switched off, on the same random numbers"
         )
-    text += ". "
-    text += " ".join(first_sentences(f.text, 4) for f in figures[:2])
+    text += "."
+    if data.intervals is not None:
+        text += data.intervals.lead()
+    text += " " + " ".join(first_sentences(f.text, 4) for f in figures[:2])
     return text
