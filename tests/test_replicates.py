@@ -250,3 +250,14 @@ def test_plus_minus_shows_the_mean_to_the_half_widths_precision():
     assert plus_minus(1.6, 0.0, signed=True) == "+1.6 ± 0"
     assert plus_minus(0.2, None) == "0.2"
     assert plus_minus(math.nan, 0.1) == "n/a"
+
+
+def test_force_leaves_no_earlier_replicates_behind(tmp_path):
+    out = tmp_path / "r"
+    scslab.run(TOY, replicates=4).save(out)
+    scslab.run(TOY, replicates=2).save(out, force=True)
+    assert len(read_replicates(out)) == 2
+    assert read_summary(out)["n"].max() == 2
+    scslab.run(TOY).save(out, force=True)  # one seed: no summary, no replicates
+    assert read_summary(out) is None and read_replicates(out) == []
+    assert not (out / "replicates").exists()

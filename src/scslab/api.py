@@ -66,9 +66,11 @@ class RunResult:
         With a baseline, also ``out/baseline/`` and ``out/difference.parquet``.
         """
         from scslab.results import atomic_path, prepare_out_dir, write_run
+        from scslab.results.store import clear_replicates
 
         out = Path(out)
         prepare_out_dir(out, force=force)
+        clear_replicates(out)
         paths = write_run(out, self.metrics, self.manifest)
         if self.baseline is not None:
             base = write_run(out / BASELINE_DIR, self.baseline.metrics, self.baseline.manifest)
@@ -150,12 +152,14 @@ class ReplicatedResult(RunResult):
         from scslab.results.store import (
             DIFFERENCE_SUMMARY_FILE,
             SUMMARY_FILE,
+            clear_replicates,
             replicate_dir,
             write_frame,
         )
 
         out = Path(out)
         prepare_out_dir(out, force=force)
+        clear_replicates(out, keep=len(self.replicates))
         for i, rep in enumerate(self.replicates):
             rep.save(replicate_dir(out, i), force=True)
         paths: dict[str, Path] = {}

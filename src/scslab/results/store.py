@@ -105,6 +105,25 @@ def replicate_dir(out: Path, index: int) -> Path:
     return out / REPLICATES_DIR / str(index)
 
 
+def clear_replicates(out: Path, keep: int = 0) -> None:
+    """Remove what an earlier run with replicates left in `out` (under ``--force``).
+
+    Replicate folders from `keep` on and the summary files go, so that a folder
+    never mixes this run's results with an earlier run's.
+    """
+    import shutil
+
+    for name in (SUMMARY_FILE, DIFFERENCE_SUMMARY_FILE, f"baseline/{SUMMARY_FILE}"):
+        (out / name).unlink(missing_ok=True)
+    root = out / REPLICATES_DIR
+    if root.is_dir():
+        for p in root.iterdir():
+            if p.is_dir() and p.name.isdigit() and int(p.name) >= keep:
+                shutil.rmtree(p)
+        if keep == 0 and not any(root.iterdir()):
+            root.rmdir()
+
+
 def read_summary(out: str | Path, name: str = SUMMARY_FILE) -> pl.DataFrame | None:
     """``out/summary.parquet`` (or `name`), or None for a run without replicates."""
     path = Path(out) / name
