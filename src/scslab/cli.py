@@ -210,16 +210,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _print_run_summary(result: Any, paths: dict[str, Path]) -> None:
     from rich.table import Table
 
-    from scslab.scenario import kernel
+    from scslab.scenario.registry import description
 
     console = _console()
     m = result.manifest
     last = result.metrics.tail(1).to_dicts()[0] if result.metrics.height else {}
-    headline = getattr(kernel(result.scenario.model), "headline", None)
-    names = [k for k in (headline or last) if k not in ("step", "date") and k in last]
+    # the measures the model declares headline (scslab.engine.describe); else every one
+    headline = [k for k in description(result.scenario.model).headline if k in last]
+    names = headline or [k for k in last if k not in ("step", "date")]
     title = f"{result.scenario.name} after {m['steps']} steps"
     if headline:
-        title += " (headline measures; all are in metrics.parquet)"
+        title += " (headline measures; all are in metrics.parquet, see docs/metrics.md)"
     cells = _interval_cells(result)
     table = Table(title=title, title_justify="left")
     table.add_column("metric", no_wrap=True)
