@@ -462,25 +462,22 @@ def run_replicates(
         )
     started_at = _now()
     t0 = time.perf_counter()
+    specs = list(plan.runs())  # replicate i, then its baseline: seed spawn key [i] for both
     if parallel > 1:
-        reps = _replicates_in_pool(plan, parallel, progress)
+        done = _runs_in_pool(plan, specs, parallel, progress)
     else:
-        reps = []
-        total = replicates * scn.steps
-        for spec in plan.runs():
-            if spec.baseline:
-                continue  # run beside its replicate, on the same seed
-            offset = spec.replicate * scn.steps
+        done = {}
+        total = len(specs) * scn.steps
+        for k, spec in enumerate(specs):
 
-            def step_done(done: int, _total: int, offset: int = offset) -> None:
+            def step_done(n: int, _total: int, offset: int = k * scn.steps) -> None:
                 if progress is not None:
-                    progress(offset + done, total)
+                    progress(offset + n, total)
 
-            rep = run(scn, run_index=spec.run_index, baseline=baseline, progress=step_done)
-            rep.state = None
-            if rep.baseline is not None:
-                rep.baseline.state = None
-            reps.append(rep)
+            one = run(plan.scenario_of(spec), run_index=spec.run_index, progress=step_done)
+            one.state = None  # R final states could fill the memory
+            done[spec.run_id] = one
+    reps = _pair(specs, done)
     wall = time.perf_counter() - t0
 
     def manifest_of(s: Scenario, runs: list[RunResult], summary_file: str) -> dict[str, Any]:
@@ -533,8 +530,10 @@ def run_replicates(
     return result
 
 
-def _replicates_in_pool(plan: Any, workers: int, progress: ProgressFn | None) -> list[RunResult]:
-    """Every run of `plan` in `workers` local processes (the sweep's executor and worker)."""
+def _runs_in_pool(
+    plan: Any, specs: list[Any], workers: int, progress: ProgressFn | None
+) -> dict[int, RunResult]:
+    """The runs `specs` of `plan` in `workers` local processes (the sweep's executor and worker)."""
     from concurrent.futures import as_completed
 
     from scslab.experiments.executors import local_pool
@@ -542,7 +541,6 @@ def _replicates_in_pool(plan: Any, workers: int, progress: ProgressFn | None) ->
     from scslab.scenario import model_entry
 
     entry = model_entry(plan.scenario.model)
-    specs = list(plan.runs())
     scenarios = {s.run_id: plan.scenario_of(s) for s in specs}
     done: dict[int, RunResult] = {}
     pool = local_pool(workers)
@@ -566,7 +564,12 @@ def _replicates_in_pool(plan: Any, workers: int, progress: ProgressFn | None) ->
         pool.close(cancel=True)
         raise
     pool.close()
-    reps = []
+    return done
+
+
+def _pair(specs: list[Any], done: dict[int, RunResult]) -> list[RunResult]:
+    """The replicates in order, each with its baseline (the run after it) attached."""
+    reps: list[RunResult] = []
     for s in specs:
         if s.baseline:
             rep = reps[-1]
