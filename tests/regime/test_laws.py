@@ -126,7 +126,14 @@ def test_no_coverage_means_nobody_sanctioned():
     assert (st.ls_origin == 4).all()  # only redlist rows (good deeds), no sanction
 
 
-def test_no_false_records_perfect_linkage_no_spill_no_preemption_no_innocent_sanctioned():
+def test_no_false_records_perfect_linkage_no_spill_no_preemption_none_wrongly_sanctioned():
+    """End-to-end case of issue 9: every sanction rests on a true record, exactly.
+
+    No false record (people or firms), linkage 1, no spill-over (no domain spills),
+    no pre-emption, no reach abroad; the lists are entered by unlawful acts, by a
+    grade (deductions only for unlawful acts) and by a firm's rating; the stock
+    is guilty. So wrongly_sanctioned_share is 0 at every step, not about 0.
+    """
     domains = [
         {"name": d, "cost": 0.05}
         for d in ("travel", "finance", "employment", "schooling", "licences", "shaming")
@@ -141,9 +148,11 @@ def test_no_false_records_perfect_linkage_no_spill_no_preemption_no_innocent_san
             "initial_share": 0.01,  # the stock is guilty too
         },
         {"name": "low_grade", "entry_grade": "C", "duration": 180},
+        {"name": "firms", "entry_firm_rating": "C", "duration": 180},
         {"name": "redlist", "kind": "red", "entry_grade": "AA", "benefit": 0.05},
     ]
     memoranda = [
+        {"name": "m3", "list": "firms", "domains": ["licences"]},
         {
             "name": "m1",
             "list": "court_blacklist",
@@ -154,36 +163,62 @@ def test_no_false_records_perfect_linkage_no_spill_no_preemption_no_innocent_san
     on = ("surveillance", "integration", "scoring", "sanctions", "discourse", "ambiguity")
     r, st = final_state(
         {
-            "surveillance": {"sources": SOURCES_NO_FALSE, "firm_false_record_rate": 0.0},
+            "surveillance": {
+                "sources": SOURCES_NO_FALSE,
+                "firm_false_record_rate": 0.0,
+                "firm_detection_prob": 1.0,
+            },
             "integration": {"linkage_accuracy": 1.0},
             "sanctions": {"lists": lists, "memoranda": memoranda, "domains": domains},
+            "behaviour": {"firm_violation_rate": 0.02},
         },
         on=on,
         steps=200,
         size=10000,
     )
     assert st.c_listings > 20  # the law is not vacuous
+    assert st.c_firm_listed > 0  # listings by firm rating happen
     assert r.metrics["listed_share_adults"][0] > 0.009  # nor is it for the stock
-    assert r.metrics["sanctioned_innocent_share"].max() == 0
+    assert r.metrics["sanctioned_share"].min() > 0
+    assert r.metrics["wrongly_sanctioned_share"].max() == 0
     assert r.metrics["state_precision"].min() == 1.0  # and f = 0, linkage 1 => precision 1
     assert r.metrics["family_sanctioned"].max() == 0
 
 
-def test_false_records_alone_sanction_only_innocents():
+def test_no_true_record_possible_every_sanctioned_person_wrongly_sanctioned():
+    """End-to-end case of issue 9: no sanction can rest on a true record, exactly.
+
+    Every source's detection_prob is 0 (and the regulators' of firms), false
+    records are on (people and firms), no initial stock; every mechanism is on,
+    so people are listed on false records, by grades and firm ratings reached on
+    false records, by spill-over, pre-emption and pressure on family abroad
+    (associations still report speech: a lawful act). wrongly_sanctioned_share
+    is 1 at every step where someone is sanctioned, not about 1.
+    """
+    blind = [{**s, "detection_prob": 0.0, "false_record_rate": 1e-4} for s in SOURCES_NO_FALSE]
     r, st = final_state(
         {
-            "behaviour": {"enabled": False},
             "surveillance": {
-                "sources": [{**s, "false_record_rate": 1e-4} for s in SOURCES_NO_FALSE]
+                "sources": blind,
+                "firm_detection_prob": 0.0,
+                "firm_false_record_rate": 1e-2,
             },
+            "scoring": {
+                "firm_deduction": 35.0,
+                "deductions": {"debt_default": 300, "fraud": 300, "admin_violation": 300},
+            },
+            "preemption": {"threshold": 0.01},
         },
-        on=("surveillance", "integration", "sanctions"),
-        steps=100,
+        on="all",
+        steps=150,
         size=8000,
     )
-    assert st.c_listings > 0
+    assert st.c_listings > 0 and st.c_firm_listed > 0 and st.c_preempted > 0
+    bases = set(np.unique(st.ls_basis[st.ls_origin != 4]).tolist())
+    assert {1, 4, 5} <= bases  # false records, family, pre-emption all at work
     sanctioned = r.metrics.filter(r.metrics["sanctioned_share"] > 0)
-    assert (sanctioned["sanctioned_innocent_share"] == 1.0).all()
+    assert sanctioned.height > 100
+    assert (sanctioned["wrongly_sanctioned_share"] == 1.0).all()
     assert r.metrics["state_precision"][-1] == 0.0
 
 

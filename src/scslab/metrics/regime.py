@@ -11,6 +11,9 @@ from scslab.engine import State
 from scslab.engine.describe import Category, Description, Lever, Measure
 from scslab.population.people import ABROAD, CHILD, PRIVATE
 from scslab.regime.tables import (
+    BASIS_FALSE,
+    BASIS_NAMES,
+    BASIS_TRUE,
     DFAM,
     EVER,
     FAMILY,
@@ -27,24 +30,90 @@ def ratio(num: float | np.integer[Any], den: float | np.integer[Any], empty: flo
     return float(num) / float(den) if den else float(empty)
 
 
-def disparate_impact(counts: NDArray[Any], sizes: NDArray[Any]) -> float:
-    """Highest over lowest group rate, each with a continuity correction ``(c + 0.5) / (n + 1)``.
+#: The fewest sanctioned people the lower of the two extreme groups must have for
+#: `disparate_impact` and its interval to have a value (else NaN).
+DI_MIN_EVENTS = 10
+#: Level of the interval of `disparate_impact`.
+DI_LEVEL = 0.95
 
-    Always finite; exactly 1 when nobody is sanctioned. The correction keeps a
-    group with no sanctioned member from dividing by zero.
+
+def group_rates(
+    sanctioned: NDArray[np.bool_], group: NDArray[Any], hh_start: NDArray[Any], n_groups: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """Per group: (sanctioned people, people, variance of the log of the sanctioned share).
+
+    The variance is the cluster-robust (linearisation) variance of a ratio
+    estimator with households as clusters, ``H/(H-1) sum_h (y_h - p m_h)^2 / M^2``,
+    divided by ``p^2``: sanctions spill over within a household, so its members
+    are not independent draws. With households of one it is Katz's
+    ``1/c - 1/n`` (up to ``H/(H-1)``). A group lives in whole households.
+    """
+    sizes_h = np.diff(hh_start.astype(np.int64))
+    hh = np.repeat(np.arange(sizes_h.size), sizes_h)
+    y_h = np.bincount(hh, weights=sanctioned, minlength=sizes_h.size)
+    g_h = group[hh_start[:-1].astype(np.int64)].astype(np.int64)
+    counts = np.bincount(group[sanctioned].astype(np.int64), minlength=n_groups)
+    sizes = np.bincount(group.astype(np.int64), minlength=n_groups)
+    n_hh = np.bincount(g_h, minlength=n_groups)
+    p = np.divide(counts, sizes, out=np.zeros(n_groups), where=sizes > 0)
+    resid2 = (y_h - p[g_h] * sizes_h) ** 2
+    ss = np.bincount(g_h, weights=resid2, minlength=n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var_p = n_hh / np.maximum(n_hh - 1, 1) * ss / np.maximum(sizes, 1) ** 2
+        var_log = np.where(counts > 0, var_p / np.maximum(p, 1e-300) ** 2, np.inf)
+    return counts, sizes, var_log
+
+
+def disparate_impact(
+    counts: NDArray[Any],
+    sizes: NDArray[Any],
+    var_log: NDArray[Any] | None = None,
+    *,
+    min_events: int = DI_MIN_EVENTS,
+    level: float = DI_LEVEL,
+) -> tuple[float, float, float]:
+    """Highest over lowest group sanctioned share, with a simultaneous interval.
+
+    Returns ``(ratio, lo, hi)``. The two groups are picked after the fact (the
+    highest and the lowest share), so the interval is Katz's log interval for a
+    ratio of two proportions, ``exp(log r +- z sqrt(v_hi + v_lo))``, at the
+    Bonferroni level over every pair of groups (``z = Phi^-1(1 - (1-level) /
+    (2 m))``, m = G(G-1)/2): with at least `level` probability every pairwise
+    interval covers its true ratio, so the chosen pair's does. `var_log` are the
+    variances of the log shares (default Katz's ``1/c - 1/n``; see `group_rates`
+    for the household-clustered one). The ratio itself is biased upward by the
+    choice (at least 1 by construction); read the interval, not the point.
+    NaN (all three) when fewer than two groups have members or the lower group
+    has fewer than `min_events` sanctioned people.
 
     Examples
     --------
-    >>> disparate_impact(np.array([0, 0]), np.array([10, 30]))
-    1.0
-    >>> round(disparate_impact(np.array([10, 10]), np.array([100, 300])), 2)
-    2.98
+    >>> r, lo, hi = disparate_impact(np.array([40, 20]), np.array([1000, 1000]))
+    >>> round(r, 2), round(lo, 2), round(hi, 2)
+    (2.0, 1.17, 3.41)
+    >>> disparate_impact(np.array([40, 9]), np.array([1000, 1000]))
+    (nan, nan, nan)
     """
-    live = sizes > 0
-    if not live.any() or counts[live].sum() == 0:
-        return 1.0
-    rates = (counts[live] + 0.5) / (sizes[live] + 1.0)
-    return float(rates.max() / rates.min())
+    from scipy.special import ndtri
+
+    nan = (float("nan"),) * 3
+    counts = np.asarray(counts, dtype=np.float64)
+    sizes = np.asarray(sizes, dtype=np.float64)
+    live = np.flatnonzero(sizes > 0)
+    if live.size < 2:
+        return nan  # type: ignore[return-value]
+    rates = counts[live] / sizes[live]
+    hi_g, lo_g = live[np.argmax(rates)], live[np.argmin(rates)]
+    if counts[lo_g] < min_events:
+        return nan  # type: ignore[return-value]
+    if var_log is None:
+        var_log = np.divide(1.0, counts, out=np.full(counts.size, np.inf), where=counts > 0)
+        var_log = var_log - 1.0 / np.maximum(sizes, 1.0)
+    r = (counts[hi_g] / sizes[hi_g]) / (counts[lo_g] / sizes[lo_g])
+    pairs = live.size * (live.size - 1) / 2
+    z = float(ndtri(1.0 - (1.0 - level) / (2.0 * pairs)))
+    half = z * float(np.sqrt(max(var_log[hi_g] + var_log[lo_g], 0.0)))
+    return float(r), float(r * np.exp(-half)), float(r * np.exp(half))
 
 
 def falsification_gap(private: NDArray[np.bool_], public: NDArray[np.bool_]) -> float:
@@ -82,24 +151,32 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     )
 
     # sanctions
-    # "innocent": no true unlawful act in the window before the listing (rows keep it)
     sanctioned = (state.sanc & SANCTIONED) != 0
     n_sanc = int(np.count_nonzero(sanctioned))
     live = state.ls_origin != ORIG_RED
-    guilty = np.zeros(n, dtype=bool)
-    guilty[state.ls_person[live & ~state.ls_innocent]] = True
+    person = state.ls_person[live]
+    basis = state.ls_basis[live]
+    rightly = np.zeros(n, dtype=bool)
+    rightly[person[basis == BASIS_TRUE]] = True
+    wrongly = sanctioned & ~rightly
     out["sanctioned_share"] = n_sanc / n
-    out["sanctioned_innocent_share"] = ratio(np.count_nonzero(sanctioned & ~guilty), n_sanc, 0.0)
+    out["wrongly_sanctioned_share"] = ratio(np.count_nonzero(wrongly), n_sanc, 0.0)
+    for b, name in enumerate(BASIS_NAMES, start=BASIS_FALSE):
+        on_b = np.unique(person[basis == b])
+        out[f"wrongly_sanctioned_{name}"] = ratio(np.count_nonzero(wrongly[on_b]), n_sanc, 0.0)
     out["restriction_person_days"] = float(state.c_person_days) / n
     out["family_sanctioned"] = float(np.count_nonzero((state.sanc & (FAMILY | DFAM)) != 0)) / n
     out["amplification"] = ratio(state.c_domains_imposed, state.c_trigger_recorded, 0.0)
     out["state_precision"] = ratio(state.c_records_correct, state.c_records, 1.0)
-    out["state_recall"] = ratio(state.c_unlawful_recorded, state.c_unlawful_acts, 1.0)
-    sizes = np.bincount(state.group, minlength=len(state.params.population.groups))
-    counts = np.bincount(state.group[sanctioned], minlength=sizes.size)
-    for g, grp in enumerate(state.params.population.groups):
+    out["state_recall"] = ratio(state.c_unlawful_recorded, state.c_unlawful_acts, 0.0)
+    groups = state.params.population.groups
+    counts, sizes, var_log = group_rates(sanctioned, state.group, state.hh_start, len(groups))
+    for g, grp in enumerate(groups):
         out[f"sanctioned_share_{grp.name}"] = ratio(counts[g], sizes[g], 0.0)
-    out["disparate_impact"] = disparate_impact(counts, sizes)
+    di, di_lo, di_hi = disparate_impact(counts, sizes, var_log)
+    out["disparate_impact"] = di
+    out["disparate_impact_lo"] = di_lo
+    out["disparate_impact_hi"] = di_hi
     pre_rows = state.ls_origin == ORIG_PREEMPT
     pre_people = np.unique(state.ls_person[pre_rows])
     pre_guilty = np.unique(state.ls_person[pre_rows & ~state.ls_innocent])
@@ -114,6 +191,15 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     out["redlisted_share"] = float(np.count_nonzero((state.sanc & RED) != 0)) / n
     out["cross_context_share"] = ratio(state.c_cross_days, state.c_row_days, 0.0)
     out["disproportion"] = ratio(state.c_cost, state.c_gravity, 0.0)
+    # events in the run so far
+    out["paid_under_pressure"] = float(state.c_fulfilled)
+    out["appeals_won"] = float(state.c_appeals_won)
+    out["posts_detected"] = float(state.c_posts_detected)
+    out["posts_deleted"] = float(state.c_posts_deleted)
+    out["diaspora_detected"] = float(state.c_diaspora_detected)
+    out["family_pressured"] = float(state.c_family_pressured)
+    out["preempted_count"] = float(state.c_preempted)
+    out["firm_listed"] = float(state.c_firm_listed)
     # share restricted in each domain: one pass over the bitmask, then per bit
     by_mask = np.bincount(state.restr, minlength=256)
     masks = np.arange(by_mask.size)
@@ -145,20 +231,28 @@ _COST = "params.sanctions.domains[*].cost"
 _MEMO = "params.sanctions.memoranda[:n]"
 _LINK = "params.integration.linkage_accuracy"
 _THRESH = "params.preemption.threshold"
+_W_SPEECH = "params.preemption.w_speech"
 _PROP = "params.discourse.propaganda"
 _LEGIT = "params.behaviour.legitimacy"
 _AMBIG = "params.ambiguity.level"
-_VIS = "params.population.groups[*].visibility"
+_DET_VIS = "params.population.groups[1].detection_visibility"
 _ASSOC = "params.abroad.association_detection"
 _PRESSURE = "params.abroad.family_pressure"
+_FIRM_DET = "params.surveillance.firm_detection_prob"
+
+_WRONG = (
+    "a false record (no act), a true record linked to the wrong person, a record of a "
+    "lawful act, spill-over from a relative's listing, a pre-emption, or pressure on the "
+    "family of a dissenter abroad"
+)
 
 MEASURES: tuple[Measure, ...] = (
     Measure(
         "dissent_private",
         "private dissent",
         "share of adults",
-        "adults with private dissent d > behaviour.private_cut / adults; fixed at "
-        "initialisation (the regime never changes it)",
+        "adults whose private dissent d exceeds behaviour.private_cut / adults. Drawn at "
+        "initialisation and never changed by the regime: the same in a run and its baseline",
         share=True,
         headline=True,
         levers=(_LEGIT,),
@@ -170,14 +264,14 @@ MEASURES: tuple[Measure, ...] = (
         "adults who speak in public this step / adults",
         share=True,
         headline=True,
-        levers=(_PROP, _LEGIT),
+        levers=(_PROP,),
     ),
     Measure(
         "falsification_gap",
-        "falsification gap (private minus public dissent)",
+        "falsification gap (private but not public dissent)",
         "share of adults",
-        "adults who dissent in private but not in public this step / adults (Kuran's "
-        "preference falsification)",
+        "adults who dissent in private but do not speak in public this step / adults "
+        "(Kuran's preference falsification)",
         share=True,
         headline=True,
         levers=(_PROP,),
@@ -202,27 +296,44 @@ MEASURES: tuple[Measure, ...] = (
         "sanctioned_share",
         "people sanctioned",
         "share of people",
-        "people under any sanction now (own listing, family spill-over, pre-emption, "
-        "family of a dissenter abroad; not redlists) / people",
+        "people under any sanction now (an own listing, spill-over from a relative's "
+        "listing, a pre-emption, pressure on the family of a dissenter abroad; not "
+        "redlists) / people",
         share=True,
         headline=True,
-        levers=(_COVER, _MEMO),
+        levers=(_COVER,),
     ),
     Measure(
-        "sanctioned_innocent_share",
-        "sanctioned people who did nothing unlawful",
+        "wrongly_sanctioned_share",
+        "sanctioned people with no sanction resting on a true record",
         "share of sanctioned people",
-        "sanctioned people none of whose rows in force is of a person with a true unlawful "
-        "act in the innocence window / sanctioned people (0 when none)",
+        "sanctioned people none of whose sanctions in force rests on a true record, on the "
+        "right person, of an unlawful act that the sanction punishes (every sanction rests "
+        f"on {_WRONG}) / sanctioned people, now (0 when nobody is sanctioned). A listing by "
+        "grade rests on a true record when the person's true records of unlawful acts alone "
+        "reach the grade; a listing by firm rating, when the firm's true records alone "
+        "reach the rating; the initial stock is listed on true records",
         share=True,
         headline=True,
         levers=(_FALSE,),
     ),
     Measure(
+        "wrongly_sanctioned_{basis}",
+        "wrongly sanctioned on basis {basis}",
+        "share of sanctioned people",
+        "wrongly sanctioned people (see wrongly_sanctioned_share) with at least one "
+        "sanction in force on that basis (false_record, mislinked, lawful_act, family, "
+        "preemption, diaspora_family) / sanctioned people, now. A person sanctioned on two "
+        "wrongful bases counts in both, so the family can sum to more than "
+        "wrongly_sanctioned_share",
+        share=True,
+    ),
+    Measure(
         "restriction_person_days",
         "restriction person-days",
         "person-days per person",
-        "sum over steps of people with at least one restricted domain / people (cumulative)",
+        "sum over the steps so far of the people with at least one restricted domain / "
+        "people (cumulative; the initial stock included)",
         headline=True,
         levers=(_MEMO,),
     ),
@@ -230,57 +341,72 @@ MEASURES: tuple[Measure, ...] = (
         "family_sanctioned",
         "people sanctioned through family ties",
         "share of people",
-        "people restricted through family (spill-over or family pressure) now / people",
+        "people restricted through family now (spill-over from a relative's listing, or "
+        "pressure on the family of a dissenter abroad) / people",
         share=True,
         headline=True,
-        levers=(_MEMO, _PRESSURE),
+        levers=(_MEMO,),
     ),
     Measure(
         "amplification",
-        "restrictions per recorded unlawful act",
+        "restriction domains per recorded triggering act",
         "domains per recorded act",
-        "restriction domains imposed by rows of listings opened in the run (cumulative) / "
-        "recorded unlawful acts of kinds that can lead to a blacklisting (cumulative)",
+        "restriction domains imposed by the own listings opened in the run on a person's "
+        "record or grade, and by their spill-over rows (not pre-emption, not pressure on "
+        "family abroad, not listings by firm rating) / acts recorded by at least one source "
+        "of the kinds that can lead to a blacklisting (entry acts and acts with a "
+        "deduction, lawful ones such as speech included), both cumulative",
         headline=True,
         levers=(_MEMO,),
     ),
     Measure(
         "cross_context_share",
-        "restriction person-days outside the act's own domain",
+        "restriction domain-days outside the act's own domain",
         "share of restriction domain-days",
-        "restriction domain-days in domains other than the domain of the act that triggered "
-        "them / all restriction domain-days (cumulative) - EU AI Act Art. 5(1)(c)",
+        "restriction domain-days (one per person, per restricted domain, per step; every "
+        "sanction in force, the initial stock included) in domains other than the domain "
+        "of the act that triggered them / all restriction domain-days, cumulative. "
+        "Pre-emptions and pressure on family abroad have no act in a domain: all their "
+        "days count as cross-context. EU AI Act Art. 5(1)(c), detrimental treatment in "
+        "unrelated contexts",
         share=True,
         headline=True,
         levers=(_MEMO,),
     ),
     Measure(
         "disproportion",
-        "cost per listing / gravity of the act",
+        "expected cost of a listing per unit of gravity of its act",
         "cost per unit of gravity",
-        "planned cost of listings opened in the run / gravity of their triggering acts "
-        "(ratio of sums, cumulative) - EU AI Act Art. 5(1)(c)",
+        "sum over listings opened in the run of their expected cost (the daily cost of "
+        "every row's domains, spill-over included, times the expected stay on the list: "
+        "the duration shortened by fulfilment and appeals, Plan.list_stay) and over "
+        "pressure on families abroad (family rows' cost times family_duration) / sum of "
+        "the gravity of the acts they punish, once per listing or per pressured dissenter "
+        "(ratio of sums, cumulative). Pre-emptions (no act) and the initial stock are "
+        "left out. EU AI Act Art. 5(1)(c), treatment disproportionate to the behaviour",
         headline=True,
         levers=(_COST,),
     ),
     Measure(
         "state_precision",
-        "state's precision (true records / records)",
+        "state's precision (true records on the right person / linked records)",
         "share of linked records",
-        "linked records that are true and on the right person / linked records "
-        "(cumulative; 1 when none)",
+        "records linked to a person that are true and on the right person / records "
+        "linked, cumulative (1 when no record has been linked: the baseline's value)",
         share=True,
         headline=True,
-        levers=(_FALSE, _LINK),
+        levers=(_FALSE,),
     ),
     Measure(
         "state_recall",
-        "state's recall (recorded acts / acts)",
+        "state's recall (unlawful acts recorded for the state / unlawful acts)",
         "share of unlawful acts",
-        "unlawful acts recorded by at least one source / unlawful acts (cumulative; 1 when none)",
+        "unlawful acts recorded by at least one source while integration is on (records "
+        "that reach the state's view) / unlawful acts, cumulative (0 when integration is "
+        "off, in the baseline, or before any unlawful act)",
         share=True,
         headline=True,
-        levers=(_DETECT, _COVER),
+        levers=(_DETECT,),
     ),
     Measure(
         "sanctioned_share_{group}",
@@ -293,9 +419,27 @@ MEASURES: tuple[Measure, ...] = (
         "disparate_impact",
         "disparate impact (highest / lowest group sanctioned share)",
         "ratio of shares",
-        "highest over lowest group sanctioned share, each (c + 1/2) / (n + 1)",
+        "highest group sanctioned share / lowest, now. The two groups are picked after the "
+        "fact, so the ratio is at least 1 by construction: read it with its interval "
+        f"(disparate_impact_lo, _hi). NaN when the lower group has fewer than {DI_MIN_EVENTS} "
+        "sanctioned people or only one group has members",
         headline=True,
-        levers=(_VIS,),
+        levers=(_DET_VIS,),
+    ),
+    Measure(
+        "disparate_impact_lo",
+        "disparate impact, lower bound",
+        "ratio of shares",
+        "lower end of a 95 % interval of disparate_impact: Katz's log interval for a ratio "
+        "of two proportions, with household-clustered variances, at the Bonferroni level "
+        "over every pair of groups (the pair was chosen after the fact). NaN as "
+        "disparate_impact",
+    ),
+    Measure(
+        "disparate_impact_hi",
+        "disparate impact, upper bound",
+        "ratio of shares",
+        "upper end of the interval of disparate_impact_lo",
     ),
     Measure(
         "preempted",
@@ -308,12 +452,15 @@ MEASURES: tuple[Measure, ...] = (
     ),
     Measure(
         "preempted_innocent_share",
-        "pre-emptively restricted people who did nothing unlawful",
+        "pre-empted people with no unlawful act in the window",
         "share of pre-empted people",
-        "pre-empted people whose pre-emption row is innocent / pre-empted people (0 when none)",
+        "people under a preventive restriction now who committed no unlawful act in the "
+        "measures.innocence_window steps before they were flagged / people under one (0 "
+        "when none). Every pre-emption is wrongful by wrongly_sanctioned_share's standard; "
+        "this says whether the risk model at least flags people who break the law",
         share=True,
         headline=True,
-        levers=(_THRESH,),
+        levers=(_W_SPEECH,),
     ),
     Measure(
         "diaspora_dissent_public",
@@ -322,7 +469,7 @@ MEASURES: tuple[Measure, ...] = (
         "people abroad who speak in public this step / people abroad",
         share=True,
         headline=True,
-        levers=(_ASSOC, _PRESSURE),
+        levers=(_PRESSURE,),
     ),
     Measure(
         "listed_share_adults",
@@ -335,21 +482,23 @@ MEASURES: tuple[Measure, ...] = (
         "ever_listed_share_adults",
         "adults ever blacklisted",
         "share of adults",
-        "adults ever on a blacklist in their own name during the run / adults",
+        "adults ever on a blacklist in their own name during the run (the initial stock "
+        "included) / adults",
         share=True,
     ),
     Measure(
         "new_listings_per_adult",
         "new listings per adult",
         "listings per adult",
-        "own blacklistings in the run so far / adults (the initial stock not counted)",
+        "own blacklistings in the run so far / adults (the initial stock not counted: 0 at step 0)",
         share=True,
     ),
     Measure(
         "blocked_per_listed_year",
         "blocked attempts per listed person-year",
         "attempts per person-year",
-        "blocked attempts x 365 / person-days on a blacklist in one's own name (cumulative)",
+        "blocked attempts of any restricted person x 365 / person-days on a blacklist in "
+        "one's own name, cumulative",
     ),
     Measure(
         "redlisted_share",
@@ -359,10 +508,63 @@ MEASURES: tuple[Measure, ...] = (
         share=True,
     ),
     Measure(
+        "paid_under_pressure",
+        "listings ended by fulfilment",
+        "listings",
+        "own listings ended by fulfilment (a debt repaid, a judgment carried out) in the "
+        "run so far, whatever their basis: a false record can be paid off too. Cumulative; "
+        "per-step counts are the differences between collected steps",
+    ),
+    Measure(
+        "appeals_won",
+        "appeals won",
+        "listings",
+        "own listings ended by a won appeal in the run so far (cumulative)",
+    ),
+    Measure(
+        "posts_detected",
+        "posts detected",
+        "posts",
+        "speakers detected by speech platforms or associations abroad, one per speaker per "
+        "step, in the run so far (cumulative)",
+    ),
+    Measure(
+        "posts_deleted",
+        "posts deleted",
+        "posts",
+        "detected posts deleted (unseen by the speaker's network) in the run so far (cumulative)",
+    ),
+    Measure(
+        "diaspora_detected",
+        "dissenters abroad detected",
+        "posts",
+        "detected posts of people abroad, one per speaker per step, in the run so far (cumulative)",
+    ),
+    Measure(
+        "family_pressured",
+        "relatives at home restricted for a dissenter abroad",
+        "people",
+        "people at home restricted because a relative abroad was detected speaking, counted "
+        "each time it happens, in the run so far (cumulative)",
+    ),
+    Measure(
+        "preempted_count",
+        "pre-emptions",
+        "people",
+        "people flagged by the risk model in the run so far, counted each time (cumulative)",
+    ),
+    Measure(
+        "firm_listed",
+        "people listed through a firm's rating",
+        "people",
+        "legal representatives blacklisted because their firm reached the list's rating, in "
+        "the run so far (cumulative)",
+    ),
+    Measure(
         "restricted_{domain}",
         "people restricted in {domain}",
         "share of people",
-        "people restricted in that domain now (any reason) / people",
+        "people restricted in that domain now, for any reason / people",
         share=True,
     ),
     Measure(
@@ -386,14 +588,14 @@ MEASURES: tuple[Measure, ...] = (
         "1 - firms that violated a regulation this step / firms",
         share=True,
         headline=True,
-        levers=(_COVER,),
+        levers=(_FIRM_DET,),
     ),
     Measure(
         "welfare",
         "welfare (income minus restriction costs plus benefits)",
         "income units per person per step",
         "mean income + (gains from acts - restriction costs + redlist benefits - speech "
-        "fines) this step / people",
+        "fines) this step / people (see NOTES)",
         headline=True,
         levers=(_COST,),
     ),

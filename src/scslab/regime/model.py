@@ -104,6 +104,7 @@ class RegimeModel:
             employer=firms["employer"],
             firm_rep=firms["firm_rep"],
             firm_records=np.zeros(n_f, np.uint8),
+            firm_true=np.zeros(n_f, np.uint8),
             firm_last_record=np.full(n_f, -1, np.int32),
             firm_rating=np.zeros(n_f, np.int8),
             cover=cover,
@@ -112,6 +113,7 @@ class RegimeModel:
             seen_n=np.zeros(n, np.uint16),
             sanc_n=np.zeros(n, np.uint16),
             view=np.zeros((n, k), np.uint8),
+            pts_wrong=np.zeros((n, 3), np.float32),
             last_record=np.full(n, -1, np.int32),
             last_unlawful=np.full(n, NEVER, np.int32),
             deeds=np.zeros(n, np.uint8),
@@ -162,13 +164,13 @@ class RegimeModel:
         self._update_seen(state, visible)
         state.speaks = speaking
         # 6. surveillance
-        recorded = surveillance.record_acts(state, plan, rng["surveillance"], persons, kinds)
-        state.c_unlawful_recorded += int(recorded[plan.unlawful[kinds]].sum())
-        state.c_trigger_recorded += int(recorded[plan.triggers[kinds]].sum())
+        surveillance.record_acts(state, plan, rng["surveillance"], persons, kinds)
         surveillance.false_records(state, plan, rng["surveillance"])
-        firm_recs = surveillance.record_firms(state, plan, rng["surveillance"], violators)
+        firm_recs, firm_true = surveillance.record_firms(
+            state, plan, rng["surveillance"], violators
+        )
         # 7. integration
-        linked, lkinds, _correct = integration.arrive(state, plan, rng["integration"])
+        linked, lkinds, lbasis = integration.arrive(state, plan, rng["integration"])
         # 8. scoring
         graded = np.empty(0, np.int64)
         old_grade = np.empty(0, np.int8)
@@ -178,9 +180,9 @@ class RegimeModel:
             repaired = scoring.repair(state)
             graded = np.unique(np.concatenate([linked, rewarded, repaired, expunged]))
             old_grade = scoring.rescore(state, plan, graded)
-            firms_worse = scoring.rate_firms(state, firm_recs)
+            firms_worse = scoring.rate_firms(state, firm_recs, firm_true)
         # 9. listings
-        sanctions.enter(state, plan, linked, lkinds, graded, old_grade, firms_worse)
+        sanctions.enter(state, plan, linked, lkinds, graded, old_grade, firms_worse, lbasis)
         # 10. preemption
         preemption.flag(state, plan)
         # 11. restrictions and the day's accounts
@@ -252,7 +254,9 @@ def bytes_per_person(params: Any) -> tuple[float, float]:
     people = 1 + 1 + 4 * 4 + 4 / m  # group, flags, four float32 traits, hh_start
     chunk = 300.0 * chunk_rows(n) / n
     build = people + 4 * half + 1 + 4 * half + 2 * ptr + 4 * ties + chunk
-    firm = float(pop.firms.per_person) * (4 + 1 + 4 + 1)  # rep, records, last record, rating
+    firm = float(pop.firms.per_person) * (
+        4 + 1 + 4 + 1 + 1
+    )  # rep, records, true records, last record, rating
     per_person_fields = (
         2  # deg
         + 4  # employer
@@ -260,6 +264,7 @@ def bytes_per_person(params: Any) -> tuple[float, float]:
         + 1 + 1 + 2 + 2  # speaks, visible, seen_n, sanc_n
         + 4 + 4  # last_record, last_unlawful
         + 1 + 1 + 1 + 1 + 2  # deeds, grade, restr, sanc, onlist
+        + 12  # pts_wrong: three float32
     )  # fmt: skip
     state = people + ptr + 4 * ties + per_person_fields + firm + len(params.acts) + 1.0
     return build, state
@@ -284,6 +289,8 @@ _COUNTERS = (
     "c_posts_detected",
     "c_posts_deleted",
     "c_diaspora_detected",
+    "c_firm_listed",
+    "c_family_pressured",
     "s_firm_viol",
     "c_own_days",
     "n_own",

@@ -46,6 +46,20 @@ class GroupParams(StrictModel):
     visibility: float = Field(
         1.0, ge=0, le=10, description="multiplier on every source's coverage of this group"
     )
+    detection_visibility: float = Field(
+        1.0,
+        ge=0,
+        le=100,
+        description="multiplier on every source's detection_prob for this group's acts "
+        "(capped at 1): biased detection, even by sources that cover everybody",
+    )
+    false_record_visibility: float = Field(
+        1.0,
+        ge=0,
+        le=100,
+        description="multiplier on every source's false_record_rate for this group's members: "
+        "biased false records",
+    )
 
 
 def _default_groups() -> list[GroupParams]:
