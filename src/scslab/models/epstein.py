@@ -541,7 +541,7 @@ class EpsteinCivilViolence:
                 "citizens",
                 "Citizens in jail at the end of the step, those arrested in it included.",
                 headline=True,
-                levers=("params.max_jail_term", "params.cop_density"),
+                levers=("params.max_jail_term", "params.legitimacy"),
             ),
             Measure(
                 "arrests",
