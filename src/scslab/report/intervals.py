@@ -151,7 +151,7 @@ class Intervals:
     @property
     def legend(self) -> str:
         """The legend entry of the bands."""
-        return f"{LEVEL:.0%} interval over {self.total} runs"
+        return f"{LEVEL:.0%} interval ({self.total} runs)"
 
     def lead(self) -> str:
         """The sentence of the report's summary that says how to read the numbers."""
