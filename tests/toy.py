@@ -19,11 +19,11 @@ class ToyParams(StrictModel):
 class ToyModel:
     description = Description(
         measures=(
-            Measure("mean", "mean position", "position", "Mean position over the walkers."),
-            Measure("sd", "spread", "position", "Standard deviation of the positions."),
+            Measure("mean", "mean", "position", "Mean position over the walkers."),
+            Measure("sd", "sd", "position", "Standard deviation of the positions."),
             Measure(
                 "total",
-                "running total",
+                "total",
                 "position x steps",
                 "Sum over the steps so far of the mean position.",
                 levers=("params.drift",),
