@@ -60,9 +60,8 @@ def test_text_quotes_intervals_not_lone_numbers(replicated):
     final = pl.read_parquet(replicated / "summary.parquet").filter(pl.col("step") == 10)
     for measure in ("mean", "sd", "total"):
         # every measure's final value is quoted with its half-width, baseline and paired difference
-        assert re.search(rf"{measure} ends at -?[\d.]+ ± [\d.]+ with the system and", text, re.I), (
-            text
-        )
+        label = re.escape(data.words.label(measure))
+        assert re.search(rf"{label} ends at -?[\d.]+ ± [\d.]+ with the system and", text, re.I)
         row = final.filter(pl.col("measure") == measure).row(0, named=True)
         assert row["n"] == 4
     assert "paired" in text
