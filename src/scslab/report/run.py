@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from scslab.report import plot
+from scslab.report import intervals, plot
 from scslab.report.intervals import Intervals
 from scslab.report.plot import WITH, WITHOUT, Figure
 from scslab.report.words import (
@@ -396,6 +396,8 @@ def falsification(data: RunData) -> Figure | None:
     ax = axes[0]
     ax.plot(steps, p, color="#7570b3", lw=1.4, label="private (what people think)")
     ax.plot(steps, q, color=WITH, lw=1.4, label="public (what people say)")
+    intervals.band(data, ax, private, "#7570b3")
+    intervals.band(data, ax, public, WITH)
     ax.fill_between(steps, q, p, color=WITH, alpha=0.12, label="falsification gap")
     ax.set_title("with the system" if data.baseline is not None else "private vs public")
     plot.time_axis(ax, data.dated)
@@ -407,6 +409,8 @@ def falsification(data: RunData) -> Figure | None:
         if bp is not None and bq is not None:
             ax2.plot(bp[0], bp[1], color="#7570b3", lw=1.4, ls="--", label="private")
             ax2.plot(bq[0], bq[1], color=WITHOUT, lw=1.4, ls="--", label="public")
+            intervals.band(data, ax2, private, "#7570b3", arm="without")
+            intervals.band(data, ax2, public, WITHOUT, arm="without")
             ax2.fill_between(bq[0], bq[1], bp[1], color=WITHOUT, alpha=0.10)
             ax2.sharey(ax)
         ax2.set_title("without the system (baseline)")
@@ -447,9 +451,9 @@ def falsification(data: RunData) -> Figure | None:
 
 
 def _member(data: RunData, col: str) -> str:
-    """The member a family column stands for (``"minority"`` in a per-group column)."""
+    """The member a family column stands for, in words (``"traffic violation"``)."""
     m = data.words.desc.measure(col)
-    return m.member(col) if m is not None and m.is_family else col
+    return (m.member(col) if m is not None and m.is_family else col).replace("_", " ")
 
 
 def group_sanctions(data: RunData) -> Figure | None:
@@ -471,6 +475,7 @@ def group_sanctions(data: RunData) -> Figure | None:
         color = plot.PALETTE[i % len(plot.PALETTE)]
         group = _member(data, col)
         ax.plot(steps, data.series(col), color=color, lw=1.4, label=group)
+        intervals.band(data, ax, col, color)
         finals.append((group, col, data.final(col), color))
     plot.title(ax, w.short_label(cols[0]).replace(_member(data, cols[0]), "each group"))
     plot.time_axis(ax, data.dated)
@@ -485,7 +490,11 @@ def group_sanctions(data: RunData) -> Figure | None:
     if "disparate_impact" in di:
         v = data.final("disparate_impact")
         text += f" {sentence(w.label('disparate_impact'))[:-1]} at the end: "
-        text += w.fmt("disparate_impact", v)
+        text += (
+            "no value (withheld below its minimum count of events; see docs/metrics.md)"
+            if math.isnan(v)
+            else w.fmt("disparate_impact", v)
+        )
         if "disparate_impact_lo" in di and "disparate_impact_hi" in di:
             lo = data.final("disparate_impact_lo")
             hi = data.final("disparate_impact_hi")
@@ -514,6 +523,7 @@ def domains(data: RunData) -> Figure | None:
         color = plot.PALETTE[j % len(plot.PALETTE)]
         dom = _member(data, col)
         ax.plot(data.times(), data.series(col), color=color, lw=1.3, label=dom)
+        intervals.band(data, ax, col, color)
         finals.append((dom, col, data.final(col)))
     plot.title(ax, w.short_label(cols[0]).replace(_member(data, cols[0]), "each domain"))
     plot.time_axis(ax, data.dated)
@@ -632,6 +642,7 @@ def precision_recall(data: RunData) -> Figure | None:
     colors = {"state_precision": "#2166ac", "state_recall": "#e08214"}
     for n in names:
         ax.plot(data.times(), data.series(n), color=colors[n], lw=1.4, label=short_label(n))
+        intervals.band(data, ax, n, colors[n])
     ax.set_ylim(-0.02, 1.02)
     plot.percent_axis(ax)
     plot.time_axis(ax, data.dated)
