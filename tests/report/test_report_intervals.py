@@ -79,3 +79,28 @@ def test_report_of_a_replicated_run_has_figures_and_plus_minus(replicated):
 def test_report_of_one_seed_has_no_plus_minus(single):
     page = build_report(single).read_text(encoding="utf-8")
     assert "±" not in page
+
+
+def test_error_bars_of_a_share_stay_within_0_and_1():
+    from types import SimpleNamespace
+
+    from scslab.report.intervals import Intervals, yerr
+
+    summary = pl.DataFrame(
+        {
+            "step": [5, 5],
+            "measure": ["a", "b"],
+            "n": [4, 4],
+            "mean": [0.01, 0.5],
+            "sd": [0.02, 0.01],
+            "half_width": [0.03, 0.02],
+            "lo": [-0.02, 0.48],
+            "hi": [0.04, 0.52],
+        }
+    )
+    data = SimpleNamespace(
+        intervals=Intervals(4, summary), words=SimpleNamespace(is_share=lambda name: True)
+    )
+    below, above = yerr(data, ["a", "b"])
+    assert below == pytest.approx([0.01, 0.02]) and above == pytest.approx([0.03, 0.02])
+    assert yerr(SimpleNamespace(intervals=None), ["a"]) is None

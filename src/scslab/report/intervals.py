@@ -195,3 +195,33 @@ def quote(words: Words, name: str, row: Row | None, total: int, *, signed: bool 
     if n is not None and int(n) != total:
         text += f" {runs_note(int(n), total)}"
     return text
+
+
+def band(data: Any, ax: Any, name: str, color: str, arm: str = "with") -> None:
+    """For a figure that draws its own lines: the band of `name` when the run has replicates."""
+    iv = getattr(data, "intervals", None)
+    if iv is not None:
+        iv.band(ax, name, color=color, arm=arm, share=data.words.is_share(name))
+
+
+def yerr(data: Any, names: list[str]) -> list[list[float]] | None:
+    """Error bars of `names` at the last step (below, above), None for a run of one seed.
+
+    A share's bar stays within [0, 1], as its band does.
+    """
+    iv = getattr(data, "intervals", None)
+    if iv is None:
+        return None
+    below, above = [], []
+    for n in names:
+        row = iv.row(n) or {}
+        mean, lo, hi = row.get("mean"), row.get("lo"), row.get("hi")
+        if mean is None or lo is None or hi is None:
+            below.append(0.0)
+            above.append(0.0)
+            continue
+        if data.words.is_share(n):
+            lo, hi = max(lo, 0.0), min(hi, 1.0)
+        below.append(max(float(mean) - float(lo), 0.0))
+        above.append(max(float(hi) - float(mean), 0.0))
+    return [below, above]

@@ -451,9 +451,9 @@ def falsification(data: RunData) -> Figure | None:
 
 
 def _member(data: RunData, col: str) -> str:
-    """The member a family column stands for, in words (``"traffic violation"``)."""
+    """The member a family column stands for (``"minority"`` in a per-group column)."""
     m = data.words.desc.measure(col)
-    return (m.member(col) if m is not None and m.is_family else col).replace("_", " ")
+    return m.member(col) if m is not None and m.is_family else col
 
 
 def group_sanctions(data: RunData) -> Figure | None:
@@ -482,7 +482,12 @@ def group_sanctions(data: RunData) -> Figure | None:
     _share_axis(ax, data, cols[0])
     ax.legend(loc="best")
     ax = axes[1]
-    ax.bar([g for g, *_ in finals], [v for _, _, v, _ in finals], color=[c for *_, c in finals])
+    ax.bar(
+        [g for g, *_ in finals],
+        [v for _, _, v, _ in finals],
+        color=[c for *_, c in finals],
+        yerr=intervals.yerr(data, [col for _, col, _, _ in finals]),
+    )
     ax.set_title(f"at step {data.last_step}")
     _share_axis(ax, data, cols[0])
     parts = [f"{g} {w.fmt(c, v)}" for g, c, v, _ in finals]
@@ -490,11 +495,7 @@ def group_sanctions(data: RunData) -> Figure | None:
     if "disparate_impact" in di:
         v = data.final("disparate_impact")
         text += f" {sentence(w.label('disparate_impact'))[:-1]} at the end: "
-        text += (
-            "no value (withheld below its minimum count of events; see docs/metrics.md)"
-            if math.isnan(v)
-            else w.fmt("disparate_impact", v)
-        )
+        text += w.fmt("disparate_impact", v)
         if "disparate_impact_lo" in di and "disparate_impact_hi" in di:
             lo = data.final("disparate_impact_lo")
             hi = data.final("disparate_impact_hi")
