@@ -451,9 +451,9 @@ def falsification(data: RunData) -> Figure | None:
 
 
 def _member(data: RunData, col: str) -> str:
-    """The member a family column stands for (``"minority"`` in a per-group column)."""
+    """The member a family column stands for, in words (``"traffic violation"``)."""
     m = data.words.desc.measure(col)
-    return m.member(col) if m is not None and m.is_family else col
+    return (m.member(col) if m is not None and m.is_family else col).replace("_", " ")
 
 
 def group_sanctions(data: RunData) -> Figure | None:
@@ -495,7 +495,11 @@ def group_sanctions(data: RunData) -> Figure | None:
     if "disparate_impact" in di:
         v = data.final("disparate_impact")
         text += f" {sentence(w.label('disparate_impact'))[:-1]} at the end: "
-        text += w.fmt("disparate_impact", v)
+        text += (
+            "no value (withheld below its minimum count of events; see docs/metrics.md)"
+            if math.isnan(v)
+            else w.fmt("disparate_impact", v)
+        )
         if "disparate_impact_lo" in di and "disparate_impact_hi" in di:
             lo = data.final("disparate_impact_lo")
             hi = data.final("disparate_impact_hi")
