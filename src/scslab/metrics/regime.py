@@ -631,3 +631,72 @@ DESCRIPTION = Description(
     pictures=PICTURES,
     plots=("sanctioned_share", "dissent_public", "falsification_gap", "state_precision"),
 )
+
+#: Notes on the regime's measures, for docs/metrics.md ("Notes on the regime model's
+#: measures"): what the tables cannot say in a cell.
+NOTES = """\
+"Adults" excludes children; "home adults" also excludes the diaspora. Every measure
+has a counterpart in the baseline run (`--baseline`: the same society, seed and steps
+with every regime mechanism off); the effect of the regime is the difference. In the
+baseline every sanction, record and grade measure is 0, `state_precision` is 1 (no
+record linked), `state_recall` 0 (no record reaches a state), `disparate_impact` and
+its interval NaN (nobody sanctioned), grades all at the base grade.
+
+**Wrongful sanctions.** Each row of the listings table carries its basis
+(`ls_basis`, model.md §1.2): a true record, on the right person, of an unlawful act
+that the sanction punishes; or a false record, a true record linked to the wrong
+person, a record of a lawful act (speech, a petition), spill-over from a relative's
+listing, a pre-emption, pressure on the family of a dissenter abroad.
+`wrongly_sanctioned_share` counts the sanctioned people none of whose rows in force
+rests on a true record. It judges the sanction, not the person: a person listed on a
+false fraud record is wrongly sanctioned even if they once ran a red light. (The
+former `sanctioned_innocent_share` judged the person and so understated wrongful
+sanctions; it is gone.) `preempted_innocent_share` keeps the person-based reading for
+pre-emptions only.
+
+**Disparate impact.** `disparate_impact` is the highest group sanctioned share over
+the lowest. Picking the two extreme groups after the fact makes it at least 1 even
+for groups alike in every respect, so read its interval: Katz's log interval for a
+ratio of two proportions (Katz et al. 1978), `exp(log r ± z sqrt(v_hi + v_lo))`, at
+the Bonferroni level over the G(G-1)/2 pairs of groups (three groups: z = 2.394 for
+95 %): with at least 95 % probability every pairwise interval covers its true ratio,
+so the chosen pair's does. The variance of each log share is household-clustered
+(sanctions spill over within a household: a ratio estimator with households as
+clusters; it is Katz's 1/c - 1/n for households of one). The interval does not allow
+for contagion through the network (pre-emption reads listed neighbours; seen
+sanctions deter), so it can cover a little less than it claims in runs where that
+matters (model.md gives the coverage measured). All three are NaN when the lower
+group has fewer than 10 sanctioned people or only one group has members.
+
+**Event counts** (`paid_under_pressure`, `appeals_won`, `posts_detected`,
+`posts_deleted`, `diaspora_detected`, `family_pressured`, `preempted_count`,
+`firm_listed`) are cumulative from the start of the run, so no event between two
+collected steps is lost; the events of a step are the difference of two rows.
+
+Per-step rates (`acts_*`, `disfavoured_rate`, `firm_compliance`, `welfare`) are noisy
+at small sizes: compare means over steps. Cumulative ratios (`amplification`,
+`state_precision`, `state_recall`, `cross_context_share`, `disproportion`,
+`restriction_person_days`) are from the start of the run.
+
+**The initial stock** (`sanctions.lists[*].initial_share`, model.md §3.1) is on its
+lists from step 0 and rests on true records. It counts wherever a measure reads the
+rows in force or their days: `sanctioned_share`, `wrongly_sanctioned_share` (its
+spill-over rows are wrongful), `listed_share_adults`, `restriction_person_days`,
+`blocked_per_listed_year`, `cross_context_share` (its rows name the entry act they
+were listed for), `welfare`. It does not count in the measures per listing made in
+the run (`new_listings_per_adult`, `amplification`, `disproportion`): the records and
+acts that put the stock on the list predate the run, and the denominators of those
+measures count only the run's acts.
+
+**What `welfare` counts.** Income and the gains of the acts people commit (lawful or
+not) are private benefits. Restriction costs are the daily costs of the domains
+restricted (`sanctions.domains[*].cost`). Redlist benefits are counted at face value,
+and their funding is not charged to anyone. Speech fines are the cost of a detected
+post (`discourse.penalty`). Left out: the harm unlawful acts do to others (deterrence
+would raise welfare by it), and the expressive cost of falsified preferences
+(`falsification_gap` measures it separately), fear, the cost of running the system
+and the funding of perks (each would lower the system's welfare). The sign of the
+difference from the baseline is therefore a property of the costs and benefits
+assumed, not a finding about the system: see presets.md, "Welfare with and without
+the system".
+"""
