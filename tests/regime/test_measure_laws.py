@@ -30,9 +30,7 @@ BUSY = {
 ALL = "all"
 CORE = ("surveillance", "integration", "sanctions")
 SCORED = ("surveillance", "integration", "scoring", "sanctions")
-ALIKE = [
-    {"name": n, "share": 1 / 3, "hardship": 0.3, "income": 1.0} for n in ("a", "b", "c")
-]
+ALIKE = [{"name": n, "share": 1 / 3, "hardship": 0.3, "income": 1.0} for n in ("a", "b", "c")]
 COURT_ONLY = {
     "lists": [{"name": "court", "entry_acts": ["debt_default", "fraud"]}],
     "memoranda": [
