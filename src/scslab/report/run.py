@@ -456,6 +456,14 @@ def _member(data: RunData, col: str) -> str:
     return (m.member(col) if m is not None and m.is_family else col).replace("_", " ")
 
 
+def _family_title(data: RunData, col: str) -> str:
+    """A family's label with its placeholder shown: "people restricted in <domain>"."""
+    m = data.words.desc.measure(col)
+    if m is None or not m.is_family:
+        return data.words.short_label(col)
+    return m.label.replace("{" + m.placeholder + "}", f"<{m.placeholder}>").split(" (")[0]
+
+
 def group_sanctions(data: RunData) -> Figure | None:
     """The declared per-``{group}`` family (the sanctioned share of each group)."""
     cols = data.family("group")
@@ -477,7 +485,7 @@ def group_sanctions(data: RunData) -> Figure | None:
         ax.plot(steps, data.series(col), color=color, lw=1.4, label=group)
         intervals.band(data, ax, col, color)
         finals.append((group, col, data.final(col), color))
-    plot.title(ax, w.short_label(cols[0]).replace(_member(data, cols[0]), "each group"))
+    plot.title(ax, _family_title(data, cols[0]))
     plot.time_axis(ax, data.dated)
     _share_axis(ax, data, cols[0])
     ax.legend(loc="best")
@@ -530,7 +538,7 @@ def domains(data: RunData) -> Figure | None:
         ax.plot(data.times(), data.series(col), color=color, lw=1.3, label=dom)
         intervals.band(data, ax, col, color)
         finals.append((dom, col, data.final(col)))
-    plot.title(ax, w.short_label(cols[0]).replace(_member(data, cols[0]), "each domain"))
+    plot.title(ax, _family_title(data, cols[0]))
     plot.time_axis(ax, data.dated)
     _share_axis(ax, data, cols[0])
     ax.legend(loc="best", fontsize=7)
