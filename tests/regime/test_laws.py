@@ -373,3 +373,22 @@ def test_a_rate_switched_on_at_step_k_changes_the_measure_only_from_step_k(k):
     assert (blocked[:k] == 0).all()
     assert (blocked[k:] > 0).all()
     assert (held["blocked_per_listed_year"].to_numpy() == 0).all()
+
+
+def test_sanctions_for_lawful_speech_amplify_and_rest_on_a_lawful_act():
+    """A list that punishes speech (`discourse-control`): amplification is no longer 0.
+
+    Its denominator counts recorded speech at home (speech can list someone there),
+    its numerator the domains of the key-persons list (travel, employment). Every
+    listing rests on a record of a lawful act, and every sanctioned person is wrongly
+    sanctioned (the rest are pre-empted).
+    """
+    r = scslab.run("discourse-control", steps=120, overrides={"params.population.size": 20_000})
+    st = r.state
+    assert st.c_listings > 0
+    last = r.metrics.tail(1).to_dicts()[0]
+    assert last["amplification"] > 0
+    own = st.ls_origin == 0
+    assert own.any() and (st.ls_basis[own] == 3).all()  # BASIS_LAWFUL
+    sanctioned = r.metrics.filter(r.metrics["sanctioned_share"] > 0)
+    assert (sanctioned["wrongly_sanctioned_share"] == 1.0).all()

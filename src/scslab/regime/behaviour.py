@@ -59,7 +59,7 @@ def commit_acts(
             ok &= (state.sanc[cand] & PREEMPT) == 0
         accept = state.opp[cand].astype(np.float64) / o_max
         c_hat = perceived_cost(float(plan.cost[k]), plan.a, plan.c_star)
-        p_true = p_detect(plan, state.group[cand], k, state.cover[cand]).astype(np.float64)
+        p_true: Any = p_detect(plan, state.group[cand], k, state.cover[cand]).astype(np.float64)
         p_hat = perceived_detection(p_true, plan.a, plan.p_star)
         if kappa > 0:
             p_hat = p_hat + kappa * _share(state.sanc_n[cand], state.deg[cand])
