@@ -10,7 +10,7 @@ Who reads what:
 - ``Measure.label`` / ``unit`` / ``counts`` / ``levers``: the generated
   ``docs/metrics.md`` (``python -m scslab.scenario.metricsdoc --write docs/metrics.md``;
   a test fails when it drifts), titles and text of the report, plot titles of
-  the dashboard, the CLI summary's labels.
+  the dashboard.
 - ``Measure.share``: shown as a percentage (report, dashboard); differences in
   percentage points.
 - ``Measure.headline``: printed by ``scslab run``, drawn first in the report,
@@ -18,6 +18,10 @@ Who reads what:
   headline measures) are the dashboard's plots.
 - ``Measure.topic``: the report draws the measures of one topic together, in
   one figure titled by the topic, in the order of the declarations.
+- Families by placeholder: the report draws a ``{group}`` family (one column
+  per population group) and a ``{domain}`` family in figures of their own,
+  ``{band}`` and ``{rating}`` families on a log axis, a ``{kind}`` family as acts
+  by kind, with and without the system.
 - ``Description.levers``: the dashboard's sliders; ``Description.pictures``: the
   colours of its picture of the population (the picture itself is drawn by a
   function per model in ``scslab.dashboard.pictures``, keyed by model name).
