@@ -246,6 +246,9 @@ def test_api_errors():
 def test_plus_minus_shows_the_mean_to_the_half_widths_precision():
     assert plus_minus(0.123456, 0.0012) == "0.1235 ± 0.0012"
     assert plus_minus(123456.0, 2345.0) == "123456 ± 2345"
+    assert plus_minus(0.00129, 3.4e-05) == "0.001290 ± 0.000034"
+    assert plus_minus(2e-9, 3e-10) == "2e-09 ± 3e-10"
+    assert plus_minus(-0.0004, 0.05) == "0.000 ± 0.050"  # no minus sign on a rounded zero
     assert plus_minus(0.5, 0.0) == "0.5 ± 0"
     assert plus_minus(1.6, 0.0, signed=True) == "+1.6 ± 0"
     assert plus_minus(0.2, None) == "0.2"

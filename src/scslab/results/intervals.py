@@ -175,9 +175,9 @@ def plus_minus(
     h = half_width * scale
     if h <= 1e-12 * max(abs(m), 1.0):  # no spread but rounding error: equal in every run
         return f"{m:{sign}.4g} ± 0"
-    if abs(h) < 1e-4 or abs(h) >= 1e7:
+    d = _decimals(h)
+    if d > 9 or abs(h) >= 1e7:  # too many zeros or digits to read: scientific
         return f"{_no_minus_zero(f'{m:{sign}.3g}')} ± {h:.2g}"
-    d = min(_decimals(h), 12)
     return f"{_no_minus_zero(f'{m:{sign}.{d}f}')} ± {h:.{d}f}"
 
 
