@@ -264,3 +264,19 @@ def test_force_leaves_no_earlier_replicates_behind(tmp_path):
     scslab.run(TOY).save(out, force=True)  # one seed: no summary, no replicates
     assert read_summary(out) is None and read_replicates(out) == []
     assert not (out / "replicates").exists()
+
+
+def test_a_calendar_date_is_kept_beside_the_step_not_summarised():
+    import datetime as dt
+
+    from scslab.results.intervals import means
+
+    day = [dt.date(2014, 1, 1), dt.date(2014, 1, 8)]
+    frames = [
+        pl.DataFrame({"step": [0, 1], "date": day, "x": [float(i), 2.0 * i]}) for i in range(3)
+    ]
+    summary = summarise(frames)
+    assert summary.columns[:3] == ["step", "date", "measure"]
+    assert summary["measure"].to_list() == ["x", "x"] and summary["date"].to_list() == day
+    mean = means(summary)
+    assert mean.columns == ["step", "date", "x"] and mean["x"].to_list() == [1.0, 2.0]

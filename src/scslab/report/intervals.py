@@ -109,7 +109,12 @@ class Intervals:
             return False
         if share:
             lo, hi = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
-        plot.band(ax, rows["step"].to_numpy(), lo, hi, color=color)
+        x = (
+            rows["date"].to_numpy().astype("datetime64[D]")
+            if "date" in rows.columns
+            else rows["step"].to_numpy()
+        )
+        plot.band(ax, x, lo, hi, color=color)
         return True
 
     # ------------------------------------------------------------ words

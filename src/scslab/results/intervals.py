@@ -5,7 +5,7 @@ A summary is a long table, one row per collected step and measure:
 =============  =======  ==========================================================
 column         type     meaning
 =============  =======  ==========================================================
-``step``       Int64    the collected step
+``step``       Int64    the collected step (then ``date``, with a calendar)
 ``measure``    Utf8     the metric's column name
 ``n``          Int64    replicates where the measure has a value (not NaN) there
 ``mean``       Float64  their mean
@@ -89,48 +89,62 @@ def t_interval(values: np.ndarray, level: float = LEVEL) -> dict[str, np.ndarray
     }
 
 
-def stack(frames: Sequence[pl.DataFrame]) -> tuple[np.ndarray, list[str], np.ndarray]:
+#: Columns of a metrics frame that say when, not what: never summarised.
+KEYS = ("step", "date")
+
+
+def stack(frames: Sequence[pl.DataFrame]) -> tuple[np.ndarray, list[str], pl.DataFrame]:
     """Replicates' metric frames as one array ``(replicate, step, measure)``.
 
     Returns the array, the measure names (the first frame's order, then any new
-    ones) and the steps. Every frame must have the same steps; a measure that
-    a frame lacks is NaN there.
+    ones) and the time keys (``step``, and ``date`` for a run with a calendar)
+    of the first frame. Every frame must have the same steps; a measure that a
+    frame lacks is NaN there.
     """
     if not frames:
         raise ValueError("no replicate to summarise")
-    steps = frames[0]["step"].to_numpy()
+    keys = frames[0].select([k for k in KEYS if k in frames[0].columns])
+    steps = keys["step"].to_numpy()
     names: list[str] = []
     for f in frames:
         if not np.array_equal(f["step"].to_numpy(), steps):
             raise ValueError("replicates collected different steps; cannot summarise them")
-        names.extend(c for c in f.columns if c != "step" and c not in names)
+        names.extend(c for c in f.columns if c not in KEYS and c not in names)
     arr = np.full((len(frames), steps.size, len(names)), np.nan)
     for i, f in enumerate(frames):
         for j, name in enumerate(names):
             if name in f.columns:
                 arr[i, :, j] = f[name].cast(pl.Float64).fill_null(math.nan).to_numpy()
-    return arr, names, steps
+    return arr, names, keys
 
 
 def summarise(frames: Sequence[pl.DataFrame], level: float = LEVEL) -> pl.DataFrame:
-    """The summary table (see the module's docstring) of the replicates' metrics."""
-    arr, names, steps = stack(frames)
+    """The summary table (see the module's docstring) of the replicates' metrics.
+
+    A run with a calendar keeps its ``date`` column beside ``step``.
+    """
+    arr, names, keys = stack(frames)
     stats_ = t_interval(arr, level)
-    n_steps, n_names = steps.size, len(names)
+    n_steps, n_names = keys.height, len(names)
     data = {
-        "step": np.repeat(steps.astype(np.int64), n_names),
+        "step": np.repeat(keys["step"].to_numpy().astype(np.int64), n_names),
         "measure": np.tile(np.asarray(names, dtype=object), n_steps),
         **{k: v.reshape(-1) for k, v in stats_.items()},
     }
     frame = pl.DataFrame(data, schema=SUMMARY_SCHEMA)
-    return frame.with_columns(pl.col(pl.Float64).fill_nan(None))
+    frame = frame.with_columns(pl.col(pl.Float64).fill_nan(None))
+    if "date" in keys.columns:
+        dates = keys["date"].gather(np.repeat(np.arange(n_steps), n_names))
+        frame = frame.insert_column(1, dates)
+    return frame
 
 
 def means(summary: pl.DataFrame) -> pl.DataFrame:
-    """The per-step means as a metrics frame (``step`` and one column per measure)."""
+    """The per-step means as a metrics frame (``step``, ``date`` if any, one column per measure)."""
     order = list(dict.fromkeys(summary["measure"].to_list()))
-    wide = summary.pivot(on="measure", index="step", values="mean", sort_columns=False)
-    return wide.select("step", *order).sort("step").with_columns(pl.col(order).fill_null(math.nan))
+    index = [k for k in KEYS if k in summary.columns]
+    wide = summary.pivot(on="measure", index=index, values="mean", sort_columns=False)
+    return wide.select(*index, *order).sort("step").with_columns(pl.col(order).fill_null(math.nan))
 
 
 def final(summary: pl.DataFrame) -> dict[str, dict[str, float | int | None]]:
