@@ -251,6 +251,7 @@ def test_plus_minus_shows_the_mean_to_the_half_widths_precision():
     assert plus_minus(-0.0004, 0.05) == "0.000 ± 0.050"  # no minus sign on a rounded zero
     assert plus_minus(0.5, 0.0) == "0.5 ± 0"
     assert plus_minus(1.6, 0.0, signed=True) == "+1.6 ± 0"
+    assert plus_minus(1.48e-16, 2e-17, signed=True) == "0 ± 0"  # equal values, up to rounding
     assert plus_minus(0.2, None) == "0.2"
     assert plus_minus(math.nan, 0.1) == "n/a"
 

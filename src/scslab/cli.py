@@ -248,7 +248,7 @@ def _print_run_summary(result: Any, paths: dict[str, Path]) -> None:
         where += f", {paths['summary']}, {paths['replicates']}/"
         if "difference_summary" in paths:
             where += f", {paths['difference_summary']}"
-    runs = f" x {len(result.replicates)} runs" if cells is not None else ""
+    runs = f" x {cells.total} run{'s' if cells.total > 1 else ''}" if cells is not None else ""
     console.print(f"{m['steps']} steps{runs} in {m['wall_time_s']:.2f} s; results: {where}")
 
 
@@ -267,6 +267,8 @@ class _IntervalCells:
         self.title = (
             f"Each value: mean ± half-width of the {LEVEL:.0%} interval ({METHOD}) over "
             f"{self.total} runs" + ("; the difference is paired (same seeds)" if self.diff else "")
+            if self.total > 1
+            else "One run: no interval (it needs --replicates 2 or more)"
         )
 
     def __call__(self, key: str) -> list[str]:

@@ -188,7 +188,8 @@ def plus_minus(
         return f"{m:{sign}.4g}"
     h = half_width * scale
     if h <= 1e-12 * max(abs(m), 1.0):  # no spread but rounding error: equal in every run
-        return f"{m:{sign}.4g} ± 0"
+        m = 0.0 if abs(m) < 1e-12 else m  # a difference of equal values, up to rounding
+        return f"{m:{'+' if signed and m > 0 else ''}.4g} ± 0"
     d = _decimals(h)
     if d > 9 or abs(h) >= 1e7:  # too many zeros or digits to read: scientific
         return f"{_no_minus_zero(f'{m:{sign}.3g}')} ± {h:.2g}"
