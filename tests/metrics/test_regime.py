@@ -32,6 +32,8 @@ def test_disparate_impact_null_below_the_minimum():
     assert np.isnan([r, lo, hi]).all()
     r, lo, hi = disparate_impact(np.array([500, 10]), np.array([1000, 1000]))
     assert r == 50.0 and lo < 50.0 < hi
+    # a small group with few events but the highest share: no value either
+    assert np.isnan(disparate_impact(np.array([9, 500]), np.array([20, 10000]))).all()
     assert np.isnan(disparate_impact(np.array([50]), np.array([100]))).all()  # one group
 
 

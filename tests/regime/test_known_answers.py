@@ -228,7 +228,7 @@ def test_state_recall(m):
 
 
 def test_disparate_impact_is_null_with_too_few_events(m):
-    """Group shares 6/6, 1/3, 2/3: the lower group has 1 sanctioned person (< 10): NaN."""
+    """Group shares 6/6, 1/3, 2/3: the groups compared have 6 and 1 sanctioned (< 10): NaN."""
     assert math.isnan(m["disparate_impact"])
     assert math.isnan(m["disparate_impact_lo"]) and math.isnan(m["disparate_impact_hi"])
     assert m["sanctioned_share_majority"] == 1.0

@@ -114,7 +114,7 @@ def test_every_preset_runs_and_measures_stay_in_range(preset):
         assert m[c].min() >= 0 and m[c].max() <= 1, c
     di = m["disparate_impact"].to_numpy()
     lo, hi = m["disparate_impact_lo"].to_numpy(), m["disparate_impact_hi"].to_numpy()
-    known = ~np.isnan(di)  # NaN: too few sanctioned people in the lower group
+    known = ~np.isnan(di)  # NaN: too few sanctioned people in a group compared
     assert (np.isnan(lo) == ~known).all() and (np.isnan(hi) == ~known).all()
     assert (
         (di[known] >= 1).all() and (lo[known] <= di[known]).all() and (di[known] <= hi[known]).all()

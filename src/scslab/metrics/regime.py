@@ -30,7 +30,7 @@ def ratio(num: float | np.integer[Any], den: float | np.integer[Any], empty: flo
     return float(num) / float(den) if den else float(empty)
 
 
-#: The fewest sanctioned people the lower of the two extreme groups must have for
+#: The fewest sanctioned people each of the two extreme groups must have for
 #: `disparate_impact` and its interval to have a value (else NaN).
 DI_MIN_EVENTS = 10
 #: Level of the interval of `disparate_impact`.
@@ -84,8 +84,8 @@ def disparate_impact(
     variances of the log shares (default Katz's ``1/c - 1/n``; see `group_rates`
     for the household-clustered one). The ratio itself is biased upward by the
     choice (at least 1 by construction); read the interval, not the point.
-    NaN (all three) when fewer than two groups have members or the lower group
-    has fewer than `min_events` sanctioned people.
+    NaN (all three) when fewer than two groups have members or either of the two
+    groups compared has fewer than `min_events` sanctioned people.
 
     Examples
     --------
@@ -105,7 +105,7 @@ def disparate_impact(
         return nan
     rates = counts[live] / sizes[live]
     hi_g, lo_g = live[np.argmax(rates)], live[np.argmin(rates)]
-    if counts[lo_g] < min_events:
+    if min(counts[lo_g], counts[hi_g]) < min_events:
         return nan
     if var_log is None:
         var_log = np.divide(1.0, counts, out=np.full(counts.size, np.inf), where=counts > 0)
@@ -422,8 +422,8 @@ MEASURES: tuple[Measure, ...] = (
         "ratio of shares",
         "highest group sanctioned share / lowest, now. The two groups are picked after the "
         "fact, so the ratio is at least 1 by construction: read it with its interval "
-        f"(disparate_impact_lo, _hi). NaN when the lower group has fewer than {DI_MIN_EVENTS} "
-        "sanctioned people or only one group has members",
+        f"(disparate_impact_lo, _hi). NaN when either group compared has fewer than "
+        f"{DI_MIN_EVENTS} sanctioned people or only one group has members",
         headline=True,
         levers=(_DET_VIS,),
     ),
@@ -596,7 +596,7 @@ MEASURES: tuple[Measure, ...] = (
         "welfare (income minus restriction costs plus benefits)",
         "income units per person per step",
         "mean income + (gains from acts - restriction costs + redlist benefits - speech "
-        "fines) this step / people (see NOTES)",
+        "fines) this step / people (see the notes on the regime model's measures)",
         headline=True,
         levers=(_COST,),
     ),
@@ -666,8 +666,8 @@ so the chosen pair's does. The variance of each log share is household-clustered
 clusters; it is Katz's 1/c - 1/n for households of one). The interval does not allow
 for contagion through the network (pre-emption reads listed neighbours; seen
 sanctions deter), so it can cover a little less than it claims in runs where that
-matters (model.md gives the coverage measured). All three are NaN when the lower
-group has fewer than 10 sanctioned people or only one group has members.
+matters (model.md gives the coverage measured). All three are NaN when either
+group compared has fewer than 10 sanctioned people or only one group has members.
 
 **Event counts** (`paid_under_pressure`, `appeals_won`, `posts_detected`,
 `posts_deleted`, `diaspora_detected`, `family_pressured`, `preempted_count`,
