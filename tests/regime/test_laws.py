@@ -392,3 +392,28 @@ def test_sanctions_for_lawful_speech_amplify_and_rest_on_a_lawful_act():
     assert own.any() and (st.ls_basis[own] == 3).all()  # BASIS_LAWFUL
     sanctioned = r.metrics.filter(r.metrics["sanctioned_share"] > 0)
     assert (sanctioned["wrongly_sanctioned_share"] == 1.0).all()
+
+
+def test_wrongly_sanctioned_share_follows_false_records_not_the_persons_past():
+    """Issue 9's case: `court-blacklist` with every false-record rate at 1e-4, no stock.
+
+    About 97 % of the state's records are false, and the list punishes the record,
+    not the person: the share of the listed resting on a false record follows the
+    share of false records (the former person-based measure read 0.69, because
+    many of the falsely listed had once run a red light). No spill-over in this
+    preset, so every wrongful listing is on a false (or mislinked) record.
+    """
+    r = scslab.run(
+        "court-blacklist",
+        overrides=[
+            "params.population.size=20000",
+            "params.surveillance.sources[0].false_record_rate=1e-4",
+            "params.surveillance.sources[1].false_record_rate=1e-4",
+            "params.sanctions.lists[0].initial_share=0",
+        ],
+    )
+    last = r.metrics.tail(1).to_dicts()[0]
+    assert last["state_precision"] < 0.05
+    assert last["wrongly_sanctioned_share"] > 0.93
+    wrong = last["wrongly_sanctioned_false_record"] + last["wrongly_sanctioned_mislinked"]
+    assert wrong == pytest.approx(last["wrongly_sanctioned_share"], abs=1e-12)
