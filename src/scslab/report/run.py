@@ -666,14 +666,14 @@ def precision_recall(data: RunData) -> Figure | None:
         v = data.final("state_precision")
         parts.append(
             f"{fmt('state_precision', v)} of the state's records are true "
-            f"(so {fmt('state_precision', 1 - v)} are false or pinned on the wrong person)"
+            f"(so {fmt('state_precision', 1 - v)} are false or linked to the wrong person)"
             if not math.isnan(v)
             else "the state holds no record yet"
         )
     if "state_recall" in names:
         parts.append(
-            f"it has recorded {fmt('state_recall', data.final('state_recall'))} of the acts "
-            "people committed"
+            f"it has recorded {fmt('state_recall', data.final('state_recall'))} of the "
+            "unlawful acts people committed"
         )
     text = sentence(f"At step {data.last_step}, " + "; ".join(parts))
     return Figure(
