@@ -50,15 +50,20 @@ def group_rates(
     """
     starts = np.asarray(hh_start, dtype=np.int64)
     sizes_h = starts[1:] - starts[:-1]
-    hh = np.repeat(np.arange(sizes_h.size), sizes_h)
-    y_h = np.bincount(hh, weights=sanctioned, minlength=sizes_h.size)
-    g_h = group[hh_start[:-1].astype(np.int64)].astype(np.int64)
-    counts = np.bincount(group[sanctioned].astype(np.int64), minlength=n_groups)
-    sizes = np.bincount(group.astype(np.int64), minlength=n_groups)
+    g_h = group[starts[:-1]].astype(np.int64)
+    who = np.flatnonzero(sanctioned)
+    counts = np.bincount(group[who].astype(np.int64), minlength=n_groups)
+    sizes = np.bincount(group, minlength=n_groups)
     n_hh = np.bincount(g_h, minlength=n_groups)
     p = np.divide(counts, sizes, out=np.zeros(n_groups), where=sizes > 0)
-    resid2 = (y_h - p[g_h] * sizes_h) ** 2
-    ss = np.bincount(g_h, weights=resid2, minlength=n_groups)
+    # sum_h (y_h - p m_h)^2 = sum y_h^2 - 2 p sum y_h m_h + p^2 sum m_h^2, where y_h is
+    # nonzero only in households with a sanctioned member (few): no pass over people
+    hh, y_h = np.unique(np.searchsorted(starts, who, side="right") - 1, return_counts=True)
+    m_h = sizes_h[hh].astype(np.float64)
+    y2 = np.bincount(g_h[hh], weights=y_h.astype(np.float64) ** 2, minlength=n_groups)
+    ym = np.bincount(g_h[hh], weights=y_h * m_h, minlength=n_groups)
+    m2 = np.bincount(g_h, weights=sizes_h.astype(np.float64) ** 2, minlength=n_groups)
+    ss = np.maximum(y2 - 2.0 * p * ym + p**2 * m2, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         var_p = n_hh / np.maximum(n_hh - 1, 1) * ss / np.maximum(sizes, 1) ** 2
         var_log = np.where(counts > 0, var_p / np.maximum(p, 1e-300) ** 2, np.inf)
