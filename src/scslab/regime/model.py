@@ -232,8 +232,10 @@ class RegimeModel:
 BASE_BYTES = 116 * 2**20
 #: Temporaries of a step, per person: ~20 B measured with tracemalloc, ~30 B in
 #: resident memory over a year at 10^6 (the speech cascade of the first steps
-#: and the heap's fragmentation included).
-STEP_TEMP_BYTES = 30.0
+#: and the heap's fragmentation included); the measures that judge each sanction
+#: (wrongly_sanctioned_*, disparate_impact's household-clustered interval) raised
+#: it to ~38 B (peak 278 MB of `scslab run full-regime` at 10^6 for 3 steps).
+STEP_TEMP_BYTES = 45.0
 
 
 def bytes_per_person(params: Any) -> tuple[float, float]:
