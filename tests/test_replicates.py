@@ -73,6 +73,8 @@ def test_replicates_equal_single_runs_with_their_seeds():
 
 
 def test_workers_give_the_same_replicates():
+    from scslab.report import plot  # noqa: F401  matplotlib (and polars) loaded: workers must not hang
+
     seq = scslab.run(TOY, replicates=3, baseline=True)
     par = scslab.run(TOY, replicates=3, baseline=True, workers=2)
     for a, b in zip(seq.replicates, par.replicates, strict=True):

@@ -328,8 +328,9 @@ def run(
         step and measure (with `baseline`, also a paired interval of the
         difference). Not with `checkpoint_every`, `resume` or `run_index`.
     workers : int, optional
-        With `replicates`: run them in this many local processes (the sweep's
-        executor); default 1, in this process. The results do not depend on it.
+        With `replicates`: run them in this many spawned local processes (each
+        runs the sweep's worker); default 1, in this process. The results do
+        not depend on it.
 
     Examples
     --------
@@ -533,17 +534,24 @@ def run_replicates(
 def _runs_in_pool(
     plan: Any, specs: list[Any], workers: int, progress: ProgressFn | None
 ) -> dict[int, RunResult]:
-    """The runs `specs` of `plan` in `workers` local processes (the sweep's executor and worker)."""
-    from concurrent.futures import as_completed
+    """The runs `specs` of `plan` in `workers` local processes (the sweep's worker).
 
-    from scslab.experiments.executors import local_pool
+    The processes are spawned, not forked: this process may already run the
+    threads of polars or matplotlib, and a child forked while one of them holds
+    a lock can hang (a sweep forks its workers before it starts any thread).
+    """
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from scslab.experiments.executors import Pool
     from scslab.experiments.worker import Task, execute
     from scslab.scenario import model_entry
 
     entry = model_entry(plan.scenario.model)
     scenarios = {s.run_id: plan.scenario_of(s) for s in specs}
     done: dict[int, RunResult] = {}
-    pool = local_pool(workers)
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+    pool = Pool(executor, workers, f"{workers} local processes")
     try:
         futures = {
             pool.executor.submit(
