@@ -152,12 +152,20 @@ def test_interval_covers_a_known_mean_about_95_percent_of_the_time():
 
 
 def test_paired_interval_is_scipys_and_narrower_than_the_unpaired_one():
-    """Common random numbers: the regime and its baseline share each replicate's seed."""
+    """Common random numbers: the regime and its baseline share each replicate's seed.
+
+    The paired interval is scipy's ``ttest_rel`` interval of the stored values for
+    every measure. It is narrower than the unpaired (Welch) one where the two
+    arms share most of their noise: welfare and firm compliance depend mostly on
+    the society itself (incomes, firms), which both arms draw from the same
+    streams. (Not for every measure: where the system's own randomness
+    dominates, as for public dissent at this size, the arms can be
+    uncorrelated and pairing buys nothing.)
+    """
     result = scslab.run("full-regime", overrides=REGIME_SMALL, replicates=5, baseline=True)
     assert result.difference_summary is not None and result.baseline is not None
     last = result.difference_summary["step"].max()
-    narrower = 0
-    compared = 0
+    width = {}
     for measure in ("dissent_public", "falsification_gap", "welfare", "firm_compliance"):
         a = last_values([r.metrics for r in result.replicates], measure)
         b = last_values([r.baseline.metrics for r in result.replicates], measure)
@@ -167,9 +175,10 @@ def test_paired_interval_is_scipys_and_narrower_than_the_unpaired_one():
         paired = stats.ttest_rel(a, b).confidence_interval(0.95)
         assert (row["lo"], row["hi"]) == pytest.approx((paired.low, paired.high), rel=1e-9)
         unpaired = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
-        compared += 1
-        narrower += (row["hi"] - row["lo"]) < (unpaired.high - unpaired.low)
-    assert compared == 4 and narrower == 4
+        width[measure] = (row["hi"] - row["lo"], unpaired.high - unpaired.low)
+    for measure in ("welfare", "firm_compliance"):
+        paired_width, unpaired_width = width[measure]
+        assert unpaired_width > 0 and paired_width < 0.5 * unpaired_width, (measure, width)
 
 
 # ------------------------------------------------------------------ the command
