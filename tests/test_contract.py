@@ -23,6 +23,19 @@ def _simulate(scn, **kw):
     )
 
 
+def _same(rows_a, rows_b):
+    """Metric rows equal, NaN equal to NaN (a measure may have no value: NaN)."""
+    if len(rows_a) != len(rows_b):
+        return False
+    for a, b in zip(rows_a, rows_b, strict=True):
+        if a.keys() != b.keys():
+            return False
+        for x, y in zip(a.values(), b.values(), strict=True):
+            if not (x == y or (math.isnan(x) and math.isnan(y))):
+                return False
+    return True
+
+
 def test_there_are_presets_for_every_real_model():
     models = {p.model for p in list_presets()}
     assert {m for m in MODELS if m != "toy"} <= models
@@ -39,7 +52,7 @@ def test_preset_contract(name):
         assert value.dtype != object, f"{field} has dtype object"
     state_a, rows_a = _simulate(scn)
     state_b, rows_b = _simulate(scn)
-    assert rows_a == rows_b, "same seed, same metrics"
+    assert _same(rows_a, rows_b), "same seed, same metrics"
     fa, fb = state_a.fields(), state_b.fields()
     assert fa.keys() == fb.keys()
     for k in fa:
@@ -49,7 +62,8 @@ def test_preset_contract(name):
     for row in rows_a:
         assert row.keys() == keys, "every row has the same metrics"
         for k, v in row.items():
-            assert isinstance(v, float) and math.isfinite(v), (k, v)
+            # NaN is "no value" (e.g. regime's disparate_impact below its minimum count)
+            assert isinstance(v, float) and not math.isinf(v), (k, v)
     assert [r["step"] for r in rows_a] == list(range(STEPS + 1))  # simulate() collects every step
 
 
@@ -60,7 +74,7 @@ def test_preset_resume_is_bit_identical(name):
     taken = []
     _simulate(scn, checkpoint_every=3, on_checkpoint=taken.append)
     _, resumed = _simulate(scn, resume=taken[0])
-    assert resumed == full
+    assert _same(resumed, full)
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -112,6 +126,6 @@ def test_scheduled_run_resumes_bit_identical_across_the_changes(name):
     taken = []
     _simulate(scn, checkpoint_every=3, on_checkpoint=taken.append)
     _, resumed = _simulate(scn, resume=taken[0])
-    assert resumed == full
+    assert _same(resumed, full)
     _, plain = _simulate(load_scenario(name, fixed))
-    assert plain != full, "the schedule changes the run"
+    assert not _same(plain, full), "the schedule changes the run"

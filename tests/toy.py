@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from scslab.engine import State, Streams
+from scslab.engine.describe import Description, Measure
 from scslab.scenario.params.common import StrictModel
 
 
@@ -16,6 +17,20 @@ class ToyParams(StrictModel):
 
 
 class ToyModel:
+    description = Description(
+        measures=(
+            Measure("mean", "mean", "position", "Mean position over the walkers."),
+            Measure("sd", "sd", "position", "Standard deviation of the positions."),
+            Measure(
+                "total",
+                "total",
+                "position x steps",
+                "Sum over the steps so far of the mean position.",
+                levers=("params.drift",),
+            ),
+        )
+    )
+
     def init(self, scenario, rng: Streams) -> State:
         p = scenario.params
         return State(params=p, x=rng["init"].normal(size=p.n), total=0.0)

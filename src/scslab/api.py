@@ -66,9 +66,11 @@ class RunResult:
         With a baseline, also ``out/baseline/`` and ``out/difference.parquet``.
         """
         from scslab.results import atomic_path, prepare_out_dir, write_run
+        from scslab.results.store import clear_replicates
 
         out = Path(out)
         prepare_out_dir(out, force=force)
+        clear_replicates(out)
         paths = write_run(out, self.metrics, self.manifest)
         if self.baseline is not None:
             base = write_run(out / BASELINE_DIR, self.baseline.metrics, self.baseline.manifest)
@@ -81,6 +83,100 @@ class RunResult:
 
 BASELINE_DIR = "baseline"
 DIFFERENCE_FILE = "difference.parquet"
+
+
+@dataclass
+class ReplicatedResult(RunResult):
+    """What ``run(..., replicates=R)`` gives: R runs of one scenario and their summary.
+
+    Replicate i runs with the seed material ``{"entropy": seed, "spawn_key": [i]}``,
+    as replicate i of a one-point ``scslab sweep`` (and its baseline shares that
+    seed: common random numbers).
+
+    Attributes
+    ----------
+    metrics : polars.DataFrame
+        The per-step mean over the replicates (NaN-aware), so that code reading a
+        single run's metrics reads the replicates' mean.
+    summary : polars.DataFrame
+        Mean and 95 % interval (Student t over replicates) per step and measure:
+        ``step, measure, n, mean, sd, half_width, lo, hi`` (see
+        `scslab.results.intervals`). ``n`` counts the replicates where the measure
+        has a value.
+    replicates : list of RunResult
+        Each replicate's metrics and manifest (no final state: R states could
+        fill the memory); with a baseline, each has its own ``baseline``.
+    difference_summary : polars.DataFrame, optional
+        With a baseline: the same table for replicate i minus its baseline, so
+        the interval is paired (common random numbers).
+    baseline : ReplicatedResult, optional
+        With a baseline: the baseline's mean, summary and replicates.
+    """
+
+    replicates: list[RunResult] = field(default_factory=list, repr=False)
+    summary: pl.DataFrame = field(default_factory=pl.DataFrame, repr=False)
+    difference_summary: pl.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def replicate_metrics(self) -> pl.DataFrame:
+        """Every replicate's metrics in one frame, with a leading ``replicate`` column."""
+        from scslab.results.intervals import replicate_frame
+
+        return replicate_frame([r.metrics for r in self.replicates])
+
+    def final(self) -> dict[str, dict[str, Any]]:
+        """``{measure: summary row}`` at the last collected step."""
+        from scslab.results.intervals import final
+
+        return final(self.summary)
+
+    def difference(self) -> pl.DataFrame:
+        """The per-step mean of the paired differences (needs a baseline)."""
+        from scslab.results.intervals import means
+
+        if self.difference_summary is None:
+            raise RunError("this result has no baseline; run with baseline=True")
+        return means(self.difference_summary)
+
+    def save(self, out: str | Path, *, force: bool = False) -> dict[str, Path]:
+        """Write the replicates, the summaries and the mean, ``out/run.json`` last.
+
+        ``out/replicates/<i>/`` is replicate i as a run folder (with its own
+        ``baseline/`` and ``difference.parquet`` when there is a baseline);
+        ``out/metrics.parquet`` holds the mean over replicates,
+        ``out/summary.parquet`` the mean and interval per step and measure; with
+        a baseline, ``out/baseline/`` holds the baseline's mean and summary and
+        ``out/difference_summary.parquet`` the paired difference's.
+        """
+        from scslab.results import prepare_out_dir, write_run
+        from scslab.results.store import (
+            DIFFERENCE_SUMMARY_FILE,
+            SUMMARY_FILE,
+            clear_replicates,
+            replicate_dir,
+            write_frame,
+        )
+
+        out = Path(out)
+        prepare_out_dir(out, force=force)
+        clear_replicates(out, keep=len(self.replicates))
+        for i, rep in enumerate(self.replicates):
+            rep.save(replicate_dir(out, i), force=True)
+        paths: dict[str, Path] = {}
+        if self.baseline is not None and isinstance(self.baseline, ReplicatedResult):
+            bdir = out / BASELINE_DIR
+            write_run(bdir, self.baseline.metrics, self.baseline.manifest)
+            write_frame(bdir / SUMMARY_FILE, self.baseline.summary)
+            paths["baseline"] = bdir
+            paths["difference"] = write_frame(out / DIFFERENCE_FILE, self.difference())
+            if self.difference_summary is not None:
+                paths["difference_summary"] = write_frame(
+                    out / DIFFERENCE_SUMMARY_FILE, self.difference_summary
+                )
+        paths["summary"] = write_frame(out / SUMMARY_FILE, self.summary)
+        paths["replicates"] = replicate_dir(out, 0).parent
+        paths.update(write_run(out, self.metrics, self.manifest))
+        return paths
 
 
 def difference(metrics: pl.DataFrame, baseline: pl.DataFrame) -> pl.DataFrame:
@@ -198,6 +294,8 @@ def run(
     on_checkpoint: Callable[[Checkpoint, dict[str, Any]], None] | None = None,
     resume: tuple[Checkpoint, Mapping[str, Any]] | None = None,
     baseline: bool = False,
+    replicates: int | None = None,
+    workers: int | None = None,
 ) -> RunResult:
     """Run a scenario and return its metrics and manifest.
 
@@ -223,6 +321,16 @@ def run(
         Also run the counterfactual (the same society with every regime
         mechanism off) on common random numbers: the same seed material. It is
         ``result.baseline``; ``result.difference()`` gives the effect.
+    replicates : int, optional
+        Run R seeds derived from the root seed, as a sweep derives them
+        (replicate i has spawn key ``[i]``), and return a `ReplicatedResult`:
+        every replicate's metrics, their mean, and a mean and 95 % interval per
+        step and measure (with `baseline`, also a paired interval of the
+        difference). Not with `checkpoint_every`, `resume` or `run_index`.
+    workers : int, optional
+        With `replicates`: run them in this many spawned local processes (each
+        runs the sweep's worker); default 1, in this process. The results do
+        not depend on it.
 
     Examples
     --------
@@ -245,6 +353,19 @@ def run(
     else:
         scn = load_scenario(scenario, _merge_overrides(overrides, extra))
 
+    if replicates is not None:
+        if resume is not None or checkpoint_every is not None or on_checkpoint is not None:
+            raise RunError(
+                "replicates runs several seeds and keeps no checkpoint; "
+                "give replicates, or checkpoint_every/resume, not both"
+            )
+        if run_index is not None:
+            raise RunError("replicates derives each replicate's seed; give no run_index with it")
+        return run_replicates(
+            scn, replicates, baseline=baseline, workers=workers, progress=progress
+        )
+    if workers is not None:
+        raise RunError("workers runs replicates in parallel; give replicates with it")
     counterfactual = baseline_of(scn) if baseline else None
     model = kernel(scn.model)
     need = check_memory(model, scn)
@@ -307,6 +428,167 @@ def run(
         # Same seed material: common random numbers for every mechanism both runs use.
         result.baseline = run(counterfactual, run_index=run_index)
     return result
+
+
+def run_replicates(
+    scn: Scenario,
+    replicates: int,
+    *,
+    baseline: bool = False,
+    workers: int | None = None,
+    progress: ProgressFn | None = None,
+) -> ReplicatedResult:
+    """Run `replicates` seeds of `scn` (see `run`); each seed as a sweep derives it."""
+    from scslab.experiments.grid import grid_design
+    from scslab.experiments.sweep import Plan
+    from scslab.results.intervals import LEVEL, METHOD, means, summarise
+
+    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
+        raise RunError(f"replicates must be a whole number >= 1; got {replicates!r}")
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
+        raise RunError(f"workers must be a whole number >= 1; got {workers!r}")
+    # A one-point sweep: its runs carry the seeds (spawn keys) a sweep gives them.
+    plan = Plan(scn, grid_design([]), replicates=replicates, baseline=baseline)
+    model = kernel(scn.model)
+    parallel = min(workers or 1, plan.total)
+    need = check_memory(model, scn)
+    have = available_memory()
+    if parallel > 1 and need and have and parallel * need > 0.9 * have:
+        raise RunError(
+            f"{parallel} workers running {scn.name!r} at once need about "
+            f"{parallel * need / 2**30:.1f} GiB of memory; {have / 2**30:.1f} GiB is "
+            "available. Give fewer --workers"
+        )
+    started_at = _now()
+    t0 = time.perf_counter()
+    specs = list(plan.runs())  # replicate i, then its baseline: seed spawn key [i] for both
+    if parallel > 1:
+        done = _runs_in_pool(plan, specs, parallel, progress)
+    else:
+        done = {}
+        total = len(specs) * scn.steps
+        for k, spec in enumerate(specs):
+
+            def step_done(n: int, _total: int, offset: int = k * scn.steps) -> None:
+                if progress is not None:
+                    progress(offset + n, total)
+
+            one = run(plan.scenario_of(spec), run_index=spec.run_index, progress=step_done)
+            one.state = None  # R final states could fill the memory
+            done[spec.run_id] = one
+    reps = _pair(specs, done)
+    wall = time.perf_counter() - t0
+
+    def manifest_of(s: Scenario, runs: list[RunResult], summary_file: str) -> dict[str, Any]:
+        man = make_manifest(
+            s,
+            steps=s.steps,
+            seed={"entropy": s.seed, "spawn_keys": [r.manifest["seed"]["spawn_key"] for r in runs]},
+            wall_time_s=wall,
+            started_at=started_at,
+            estimated_bytes=need,
+        )
+        man["replicates"] = {
+            "count": len(runs),
+            "dir": "replicates",
+            "seeds": "replicate i has seed material {entropy: seed, spawn_key: [i]}, as in a sweep",
+            "metrics": "metrics.parquet holds the per-step mean over the replicates (NaN-aware)",
+            "interval": {"method": METHOD, "level": LEVEL, "file": summary_file},
+            "workers": parallel,
+        }
+        return man
+
+    summary = summarise([r.metrics for r in reps])
+    result = ReplicatedResult(
+        scenario=scn,
+        metrics=means(summary),
+        manifest=manifest_of(scn, reps, "summary.parquet"),
+        replicates=reps,
+        summary=summary,
+    )
+    if baseline:
+        bases = [r.baseline for r in reps if r.baseline is not None]
+        bsummary = summarise([b.metrics for b in bases])
+        cf = bases[0].scenario
+        result.baseline = ReplicatedResult(
+            scenario=cf,
+            metrics=means(bsummary),
+            manifest=manifest_of(cf, bases, "summary.parquet"),
+            replicates=bases,
+            summary=bsummary,
+        )
+        result.difference_summary = summarise(
+            [difference(r.metrics, b.metrics) for r, b in zip(reps, bases, strict=True)]
+        )
+        result.manifest["baseline"] = {"scenario_hash": cf.digest(), "dir": BASELINE_DIR}
+        result.manifest["replicates"]["difference"] = {
+            "method": f"{METHOD}, paired: replicate i minus its baseline (same seed)",
+            "level": LEVEL,
+            "file": "difference_summary.parquet",
+        }
+    return result
+
+
+def _runs_in_pool(
+    plan: Any, specs: list[Any], workers: int, progress: ProgressFn | None
+) -> dict[int, RunResult]:
+    """The runs `specs` of `plan` in `workers` local processes (the sweep's worker).
+
+    The processes are spawned, not forked: this process may already run the
+    threads of polars or matplotlib, and a child forked while one of them holds
+    a lock can hang (a sweep forks its workers before it starts any thread).
+    """
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from scslab.experiments.executors import Pool
+    from scslab.experiments.worker import Task, execute
+    from scslab.scenario import model_entry
+
+    entry = model_entry(plan.scenario.model)
+    scenarios = {s.run_id: plan.scenario_of(s) for s in specs}
+    done: dict[int, RunResult] = {}
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+    pool = Pool(executor, workers, f"{workers} local processes")
+    try:
+        futures = {
+            pool.executor.submit(
+                execute, Task(s.run_id, scenarios[s.run_id].to_dict(), s.run_index, entry)
+            ): s
+            for s in specs
+        }
+        for k, fut in enumerate(as_completed(futures), start=1):
+            spec, outcome = futures[fut], fut.result()
+            if outcome.status != "ok" or outcome.columns is None:
+                arm = " (baseline)" if spec.baseline else ""
+                raise RunError(f"replicate {spec.replicate}{arm} failed: {outcome.error}")
+            metrics = pl.DataFrame(outcome.columns)
+            done[spec.run_id] = RunResult(scenarios[spec.run_id], metrics, outcome.manifest)
+            if progress is not None:
+                progress(k * plan.scenario.steps, len(specs) * plan.scenario.steps)
+    except BaseException:
+        pool.close(cancel=True)
+        raise
+    pool.close()
+    return done
+
+
+def _pair(specs: list[Any], done: dict[int, RunResult]) -> list[RunResult]:
+    """The replicates in order, each with its baseline (the run after it) attached."""
+    reps: list[RunResult] = []
+    for s in specs:
+        if s.baseline:
+            rep = reps[-1]
+            rep.baseline = done[s.run_id]
+            rep.manifest["baseline"] = {
+                "scenario_hash": rep.baseline.scenario.digest(),
+                "dir": BASELINE_DIR,
+            }
+        else:
+            reps.append(done[s.run_id])
+    return reps
 
 
 def _merge_overrides(

@@ -118,6 +118,20 @@ def _add_run(sub: Any) -> None:
         action="store_true",
         help="write DIR/report.html and DIR/figures/ at the end (see `scslab report`)",
     )
+    p.add_argument(
+        "--replicates",
+        type=int_at_least("--replicates", 1),
+        metavar="R",
+        help="run R seeds derived from the root seed (as a sweep derives them); writes "
+        "DIR/replicates/<i>/, DIR/summary.parquet (mean and 95%% t-interval per measure) "
+        "and the mean as DIR/metrics.parquet",
+    )
+    p.add_argument(
+        "--workers",
+        type=int_at_least("--workers", 1),
+        metavar="W",
+        help="with --replicates: run them in W local processes (default 1)",
+    )
     p.set_defaults(handler=_cmd_run)
 
 
@@ -133,6 +147,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         require_extra("report", "run --report")
     resume = None
+    replicates = args.replicates
+    if replicates is not None and (args.resume is not None or args.checkpoint_every):
+        raise ScslabError(
+            "--replicates runs several seeds and keeps no checkpoint; give --replicates, "
+            "or --checkpoint-every/--resume, not both"
+        )
+    if args.workers is not None and replicates is None:
+        raise ScslabError("--workers runs replicates in parallel; give --replicates R with it")
     if args.resume is not None:
         if args.scenario or args.overrides or args.steps or args.seed is not None:
             raise ScslabError(
@@ -165,7 +187,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         save_checkpoint(out, c, {**meta, "checkpoint_every": every, "baseline": with_baseline})
 
     label = f"{scenario.name}"
-    with Progress(label, scenario.steps, quiet=args.quiet) as bar:
+    if replicates is not None:
+        label += f" ({replicates} runs)"
+    with Progress(label, scenario.steps * (replicates or 1), quiet=args.quiet) as bar:
         result = api.run(
             scenario,
             progress=bar.update,
@@ -173,6 +197,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             on_checkpoint=on_checkpoint if every else None,
             resume=resume,
             baseline=with_baseline,
+            replicates=replicates,
+            workers=args.workers,
         )
     paths = result.save(out, force=True)
     remove_checkpoint(out)
@@ -188,36 +214,80 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _print_run_summary(result: Any, paths: dict[str, Path]) -> None:
     from rich.table import Table
 
-    from scslab.scenario import kernel
+    from scslab.scenario.registry import description
 
     console = _console()
     m = result.manifest
     last = result.metrics.tail(1).to_dicts()[0] if result.metrics.height else {}
-    headline = getattr(kernel(result.scenario.model), "headline", None)
-    names = [k for k in (headline or last) if k not in ("step", "date") and k in last]
+    # the measures the model declares headline (scslab.engine.describe); else every one
+    headline = [k for k in description(result.scenario.model).headline if k in last]
+    names = headline or [k for k in last if k not in ("step", "date")]
     title = f"{result.scenario.name} after {m['steps']} steps"
     if headline:
-        title += " (headline measures; all are in metrics.parquet)"
+        title += " (headline measures; all are in metrics.parquet, see docs/metrics.md)"
+    cells = _interval_cells(result)
     table = Table(title=title, title_justify="left")
     table.add_column("metric", no_wrap=True)
     if result.baseline is not None:
         base = result.baseline.metrics.tail(1).to_dicts()[0]
         table.add_column("with the system", justify="right")
         table.add_column("without (baseline)", justify="right")
-        table.add_column("difference", justify="right")
+        table.add_column("difference" + (" (paired)" if cells else ""), justify="right")
         for key in names:
             if key in base:
                 value = last[key]
-                table.add_row(key, f"{value:.4g}", f"{base[key]:.4g}", f"{value - base[key]:+.4g}")
+                row = [f"{value:.4g}", f"{base[key]:.4g}", f"{value - base[key]:+.4g}"]
+                table.add_row(key, *(cells(key) if cells is not None else row))
     else:
-        table.add_column("value", justify="right")
+        table.add_column("value", justify="right", no_wrap=cells is not None)
         for key in names:
-            table.add_row(key, f"{last[key]:.6g}")
+            table.add_row(key, *(cells(key) if cells is not None else [f"{last[key]:.6g}"]))
     console.print(table)
+    if cells is not None:
+        console.print(cells.title)
     where = f"{paths['metrics']} ({result.metrics.height} rows), {paths['manifest']}"
     if "baseline" in paths:
         where += f", {paths['baseline']}/, {paths['difference']}"
-    console.print(f"{m['steps']} steps in {m['wall_time_s']:.2f} s; results: {where}")
+    if "summary" in paths:
+        where += f", {paths['summary']}, {paths['replicates']}/"
+        if "difference_summary" in paths:
+            where += f", {paths['difference_summary']}"
+    runs = f" x {cells.total} run{'s' if cells.total > 1 else ''}" if cells is not None else ""
+    console.print(f"{m['steps']} steps{runs} in {m['wall_time_s']:.2f} s; results: {where}")
+
+
+class _IntervalCells:
+    """The table cells of a run with replicates: "value ± half-width (R runs)"."""
+
+    def __init__(self, result: Any) -> None:
+        from scslab.results.intervals import LEVEL, METHOD, final
+
+        self.total = len(result.replicates)
+        self.with_ = final(result.summary)
+        self.without = final(result.baseline.summary) if result.baseline is not None else None
+        self.diff = (
+            final(result.difference_summary) if result.difference_summary is not None else None
+        )
+        self.title = (
+            f"Each value: mean ± half-width of the {LEVEL:.0%} interval ({METHOD}) over "
+            f"{self.total} runs" + ("; the difference is paired (same seeds)" if self.diff else "")
+            if self.total > 1
+            else "One run: no interval (it needs --replicates 2 or more)"
+        )
+
+    def __call__(self, key: str) -> list[str]:
+        """``value ± half-width (R runs)``; beside a baseline the title says "R runs"."""
+        from scslab.results.intervals import cell
+
+        if self.without is None or self.diff is None:
+            return [cell(self.with_.get(key), self.total)]
+        rows = (self.with_.get(key), self.without.get(key), self.diff.get(key))
+        return [cell(row, self.total, always=False, signed=i == 2) for i, row in enumerate(rows)]
+
+
+def _interval_cells(result: Any) -> _IntervalCells | None:
+    """Cells with intervals for a run with replicates, else None (one seed: plain values)."""
+    return _IntervalCells(result) if getattr(result, "replicates", None) else None
 
 
 # ---------------------------------------------------------------- presets, schema

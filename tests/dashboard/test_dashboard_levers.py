@@ -3,26 +3,26 @@ from __future__ import annotations
 import pytest
 
 from scslab.dashboard.levers import (
-    LEVERS,
-    MEASURES,
     apply_levers,
     current_value,
     levers_for,
+    measures_for,
     schema_bounds,
     slider_range,
     switched_off,
 )
 from scslab.errors import ScenarioError
-from scslab.scenario import MODELS, list_presets, load_scenario
+from scslab.scenario import list_presets, load_scenario
+from scslab.scenario.registry import description
 
-PRESETS = [p for p in list_presets() if p.model in LEVERS]
+PRESETS = list_presets()
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.name)
 def test_every_lever_exists_in_the_schema_and_in_every_preset(preset):
     data = load_scenario(preset.name).to_dict()
     levers = levers_for(preset.model, data)
-    assert levers == LEVERS[preset.model]
+    assert levers == list(description(preset.model).levers)
     for lever in levers:
         bounds = schema_bounds(preset.model, lever, data)
         lo, hi, integer = slider_range(preset.model, lever, data)
@@ -37,10 +37,13 @@ def test_every_lever_exists_in_the_schema_and_in_every_preset(preset):
             assert hi <= bounds["hi"]
 
 
-def test_levers_and_measures_name_known_models():
-    assert set(LEVERS) <= set(MODELS) | {"kuran"}
-    assert set(MEASURES) <= set(MODELS) | {"kuran"}
-    assert len(LEVERS["regime"]) >= 8
+def test_levers_and_plots_are_the_declared_ones():
+    assert len(levers_for("regime")) >= 8
+    assert [lv.path for lv in levers_for("kuran")][0] == "params.sanction"
+    names = ["step", "rioters", "rioter_share", "equilibrium", "extra"]
+    assert measures_for("granovetter", names) == ["rioters", "rioter_share", "equilibrium"]
+    # a model that declares nothing plots its first metrics
+    assert measures_for("toy", ["step", "mean", "sd", "total"]) == ["mean", "sd", "total"]
 
 
 def test_regime_levers_write_the_scenario():
@@ -76,13 +79,13 @@ def test_out_of_range_values_are_refused_with_the_schema_message():
 
 def test_a_lever_of_a_mechanism_that_is_off_says_so():
     data = load_scenario("court-blacklist").to_dict()
-    by_label = {lv.label: switched_off(data, lv) for lv in LEVERS["regime"]}
+    by_label = {lv.label: switched_off(data, lv) for lv in levers_for("regime")}
     assert by_label["propaganda"] is True
     assert by_label["surveillance coverage"] is False
 
 
 def test_epstein_levers_ranges():
     data = load_scenario("epstein").to_dict()
-    ranges = {lv.path: slider_range("epstein", lv, data) for lv in LEVERS["epstein"]}
+    ranges = {lv.path: slider_range("epstein", lv, data) for lv in levers_for("epstein")}
     assert ranges["params.legitimacy"] == (0.0, 1.0, False)
     assert ranges["params.max_jail_term"][2] is True

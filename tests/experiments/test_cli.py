@@ -193,3 +193,4 @@ def test_sensitivity_errors(toy_yaml, tmp_path, capsys, extra, words):
     err = capsys.readouterr().err
     for w in words:
         assert w in err
+    assert not (tmp_path / "x").exists()  # refused before anything ran

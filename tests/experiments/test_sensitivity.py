@@ -50,8 +50,21 @@ def test_measure_syntax(text):
 
 
 def test_measure_parse():
-    m = parse_measure("sanctioned_innocent_share@last")
-    assert (m.metric, m.aggregate, m.label) == ("sanctioned_innocent_share", "last", m.label)
+    m = parse_measure("sanctioned_share@last")
+    assert (m.metric, m.aggregate, m.label) == ("sanctioned_share", "last", "sanctioned_share@last")
+
+
+def test_measure_names_are_checked_against_the_models_declarations():
+    assert parse_measure("public_opposition@mean", "kuran").metric == "public_opposition"
+    assert parse_measure("acts_fraud@last", "regime").metric == "acts_fraud"  # a family member
+    with pytest.raises(ScenarioError) as err:
+        parse_measure("publc_opposition@last", "kuran")
+    assert "no metric 'publc_opposition' in model 'kuran'" in str(err.value)
+    assert "did you mean 'public_opposition'?" in str(err.value)
+    assert "see docs/metrics.md" in str(err.value)
+    # a syntax error gives one of the model's own headline measures as the example
+    with pytest.raises(ScenarioError, match="for example mean_boldness@last"):
+        parse_measure("mean_boldness", "axelrod")
 
 
 def test_sobol_sample_has_saltellis_size_and_is_seeded(toy_base):

@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 
 from scslab.metrics import disparate_impact, falsification_gap, ratio
 
@@ -8,12 +7,34 @@ def test_ratio_empty():
     assert ratio(1, 2, 0.0) == 0.5 and ratio(0, 0, 1.0) == 1.0
 
 
-def test_disparate_impact():
-    assert disparate_impact(np.array([0, 0, 0]), np.array([10, 20, 30])) == 1.0
-    assert disparate_impact(np.array([10, 30]), np.array([100, 300])) == pytest.approx(
-        (30.5 / 301) / (10.5 / 101) if (30.5 / 301) > (10.5 / 101) else (10.5 / 101) / (30.5 / 301)
-    )
-    assert disparate_impact(np.array([20, 10]), np.array([100, 100])) > 1.9
+def test_disparate_impact_covers_one_as_often_as_it_claims_on_binomial_groups():
+    """Three alike groups (sizes 8000, 1000, 1000, each person sanctioned with 2 %).
+
+    The interval at the Bonferroni level over the 3 pairs must cover the true
+    ratio 1 in at least 95 % of draws; by Bonferroni it is conservative, so
+    somewhat more (about 97 %), never far more (a useless interval would).
+    """
+    rng = np.random.default_rng(20140)
+    sizes = np.array([8000, 1000, 1000])
+    covered = total = 0
+    for _ in range(2000):
+        r, lo, hi = disparate_impact(rng.binomial(sizes, 0.02), sizes)
+        if np.isnan(r):
+            continue
+        total += 1
+        covered += lo <= 1.0 <= hi
+    assert total > 1900
+    assert 0.95 <= covered / total <= 0.99
+
+
+def test_disparate_impact_null_below_the_minimum():
+    r, lo, hi = disparate_impact(np.array([500, 9]), np.array([1000, 1000]))
+    assert np.isnan([r, lo, hi]).all()
+    r, lo, hi = disparate_impact(np.array([500, 10]), np.array([1000, 1000]))
+    assert r == 50.0 and lo < 50.0 < hi
+    # a small group with few events but the highest share: no value either
+    assert np.isnan(disparate_impact(np.array([9, 500]), np.array([20, 10000]))).all()
+    assert np.isnan(disparate_impact(np.array([50]), np.array([100]))).all()  # one group
 
 
 def test_falsification_gap():

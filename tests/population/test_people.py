@@ -29,7 +29,7 @@ def test_groups_children_diaspora_shares():
     # groups are drawn per household: standard error ~ sqrt(s(1-s)/households)
     assert np.allclose(shares, [0.8, 0.1, 0.1], atol=0.02)
     assert abs(((pe["flags"] & CHILD) != 0).mean() - 0.18) < 0.01
-    assert abs(((pe["flags"] & ABROAD) != 0).mean() - 0.01) < 0.003
+    assert abs(((pe["flags"] & ABROAD) != 0).mean() - p.population.diaspora_share) < 0.004
 
 
 def test_every_household_keeps_an_adult_at_home():

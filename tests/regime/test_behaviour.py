@@ -45,7 +45,6 @@ def test_without_risk_acts_happen_at_lambda_times_opportunism():
 
 def test_perceived_risk_deters_unlawful_acts():
     on = ("surveillance", "integration", "sanctions")
-    _, base, _ = make_state(size=20_000)
     m1, st, s1 = make_state(on=on, size=20_000)
     m0, st0, s0 = make_state(size=20_000)
     advance(m1, st, s1, 60)

@@ -4,7 +4,7 @@ from regime_support import make_state
 from scslab.population.people import ABROAD, CHILD
 from scslab.regime import sanctions
 from scslab.regime.model import plan_for
-from scslab.regime.tables import FAMILY, ORIG_FAMILY, ORIG_OWN, OWN
+from scslab.regime.tables import BASIS_FALSE, BASIS_TRUE, FAMILY, ORIG_FAMILY, ORIG_OWN, OWN
 
 ON = ("surveillance", "integration", "scoring", "sanctions")
 
@@ -18,8 +18,11 @@ def household_with_child(st):
     raise AssertionError("no household with a child")
 
 
-def enter_records(st, plan, persons, kind):
-    """List `persons` as if each had a new record of act kind `kind` (no grades, no firms)."""
+def enter_records(st, plan, persons, kind, basis=None):
+    """List `persons` as if each had a new record of act kind `kind` (no grades, no firms).
+
+    `basis` (default: true records) is each record's `tables.BASIS_*`.
+    """
     sanctions.enter(
         st,
         plan,
@@ -28,6 +31,7 @@ def enter_records(st, plan, persons, kind):
         np.empty(0, np.int64),
         np.empty(0, np.int8),
         np.empty(0, np.int64),
+        None if basis is None else np.broadcast_to(np.uint8(basis), persons.shape).copy(),
     )
 
 
@@ -92,8 +96,9 @@ def test_appeals_win_more_often_against_false_records():
     plan = plan_for(st.params)
     home = np.flatnonzero((st.flags & (CHILD | ABROAD)) == 0)[:4000].astype(np.int64)
     st.step = 1000
-    st.last_unlawful[home[:2000]] = 999  # guilty half
-    enter_records(st, plan, home, kind=1)
+    basis = np.full(home.size, BASIS_FALSE, np.uint8)
+    basis[:2000] = BASIS_TRUE  # half listed on true records, half on false ones
+    enter_records(st, plan, home, kind=1, basis=basis)
     st.step = 1001
     sanctions.exits(st, plan, streams["sanctions"])
     left = set(st.ls_person.tolist())

@@ -45,9 +45,10 @@ def test_epstein_run_report(tmp_path):
     report = build_report(tmp_path / "run")
     html, figs = figures_of(report)
     assert report == tmp_path / "run" / "report.html"
-    assert figs == ["epstein", "headline"]
+    # the declared headline measures (active, jailed), the classic figure, the rest
+    assert figs == ["epstein", "headline", "other"]
     # Self-contained: every figure embedded, no address outside the file.
-    assert html.count("data:image/png;base64,") == 2
+    assert html.count("data:image/png;base64,") == len(figs)
     assert "http://" not in html and "https://" not in html
     assert 'name="viewport"' in html
     # The text is computed from the run: the peak of actives is the real one.
@@ -94,19 +95,19 @@ def test_regime_run_with_baseline_draws_every_figure(tmp_path):
     run = regime_run(tmp_path / "run")
     html, figs = figures_of(build_report(run))
     assert figs == sorted(
-        ["headline", "falsification", "groups", "sanctions", "precision_recall", "acts"]
+        ["headline", "falsification", "groups", "domains", "precision_recall", "acts", "other"]
     )
     text = " ".join(paragraphs(html))
     assert "People sanctioned ends at 3.9% with the system and 0.0% without (+3.9 points)." in text
     assert (
-        "30.0% dissent in private and 7.3% in public; the falsification gap is 22.7 points" in text
+        "At step 60, private dissent is 30.0% and public dissent 7.3%; the gap is 22.7 points"
+        in text
     )
     assert "Private dissent is the same in both worlds" in text
     assert "The system moves public dissent by -14.7 points" in text
-    assert (
-        "People in the minority group are sanctioned at 3 times the rate of the majority group"
-        in text
-    )
+    # the declared per-group family, labelled by group; no ratio of two groups from one seed
+    assert "by group: majority 2.9%, minority 8.8% and migrant 5.9%" in text
+    assert "times the rate" not in text
     assert "travel (2.9%), finance (2.0%) and employment (0.98%)" in text
     assert "of the state's records are true" in text
     assert (
@@ -128,7 +129,7 @@ def test_regime_run_without_baseline(tmp_path):
         (
             kuran_run,
             "falsification",
-            "70.0% dissent in private and 80.0% in public; the falsification gap is -10.0 points",
+            "private opposition is 70.0% and public opposition 80.0%; the gap is -10.0 points",
         ),
         (axelrod_run, "axelrod", "the norm is established in"),
         (granovetter_run, "granovetter", "The riot stops at 6 rioters of 100 people (6%)"),
@@ -215,7 +216,7 @@ def test_real_regime_run_with_baseline(tmp_path, capsys):
         "headline",
         "falsification",
         "groups",
-        "sanctions",
+        "domains",
         "precision_recall",
         "grades",
         "acts",

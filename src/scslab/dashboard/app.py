@@ -33,7 +33,7 @@ from scslab.dashboard.levers import (
 )
 from scslab.dashboard.simulation import Simulation
 from scslab.errors import ScslabError
-from scslab.report.words import is_share, short_label
+from scslab.report.words import Words
 
 #: Milliseconds between ticks of a running simulation.
 TICK_MS = 100
@@ -327,12 +327,13 @@ class Dashboard:
 
     def _draw(self, names: list[str], with_base: bool, pictures: list[str]) -> None:
         """Build the plots and pictures for these measures (on the session's sources)."""
+        words = Words.of(self.scenario.model)
         panes = []
         for n in names:
             fig = figure(
                 height=230,
                 sizing_mode="stretch_width",
-                title=short_label(n),
+                title=words.short_label(n),
                 x_axis_label="step",
                 tools="pan,wheel_zoom,box_zoom,reset,save",
                 name=f"plot-{n}",
@@ -355,7 +356,7 @@ class Dashboard:
                     line_dash="dashed",
                     legend_label="without (same random numbers)",
                 )
-            if is_share(n):
+            if words.is_share(n):
                 fig.yaxis.formatter = NumeralTickFormatter(format="0.[000]%")
             fig.legend.location = "top_left"
             fig.legend.label_text_font_size = "9pt"
@@ -379,7 +380,7 @@ class Dashboard:
                 match_aspect=True,
                 name=f"picture-plot-{key}",
             )
-            fig.scatter("x", "y", color="color", legend_field="state", size="size", source=src)
+            fig.scatter("x", "y", color="color", legend_field="label", size="size", source=src)
             fig.xaxis.visible = fig.yaxis.visible = False
             fig.grid.visible = False
             fig.toolbar.logo = None
@@ -397,6 +398,7 @@ class Dashboard:
             "x": list(map(float, pic["x"])),
             "y": list(map(float, pic["y"])),
             "state": labels,
+            "label": [pic["labels"][s] for s in labels],
             "color": [colors[s] for s in labels],
             "size": [4 if s == first else 8 for s in labels],
         }

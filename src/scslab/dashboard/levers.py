@@ -1,7 +1,9 @@
-"""The dashboard's levers and plots as data: label -> scenario path, per model.
+"""The dashboard's levers and plots, read from each model's declarations.
 
-No Panel here: the table, the schema look-ups and the way lever values are
-written into a scenario are plain Python, tested without a browser.
+A model's sliders are its ``Description.levers`` and its plots its
+``Description.plotted`` (`scslab.engine.describe`); nothing here lists them.
+No Panel here: the schema look-ups and the way lever values are written into a
+scenario are plain Python, tested without a browser.
 
 Paths
 -----
@@ -20,124 +22,30 @@ import copy
 import re
 import typing
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from scslab.engine.describe import Lever
 from scslab.errors import ScenarioError
 from scslab.scenario.introspect import field_bounds, model_of
 
 
-@dataclass(frozen=True)
-class Lever:
-    """One slider: a label, the scenario path it writes and an optional display range.
+def _description(model: str) -> Any:
+    from scslab.scenario.registry import description
 
-    Attributes
-    ----------
-    label : str
-        What the slider says.
-    path : str
-        Where its value goes in the scenario (see the module's notes on paths).
-    soft : (float, float), optional
-        The slider's range, within the schema's bounds (a schema bound of 1e6 makes
-        a useless slider). Typed values may go anywhere the schema allows.
-    switch : str, optional
-        Path of the mechanism's ``enabled`` flag: the lever does nothing while it
-        is false, and says so.
-    """
+    return description(model)
 
-    label: str
-    path: str
-    soft: tuple[float, float] | None = None
-    switch: str | None = None
-
-    @property
-    def is_count(self) -> bool:
-        return self.path.endswith("[:n]")
-
-
-#: The levers shown for each model, in order.
-LEVERS: dict[str, list[Lever]] = {
-    "regime": [
-        Lever(
-            "surveillance coverage",
-            "params.surveillance.sources[*].coverage",
-            switch="params.surveillance.enabled",
-        ),
-        Lever(
-            "false-record rate",
-            "params.surveillance.sources[*].false_record_rate",
-            soft=(0.0, 0.0001),
-            switch="params.surveillance.enabled",
-        ),
-        Lever(
-            "penalty severity (daily cost)",
-            "params.sanctions.domains[*].cost",
-            soft=(0.0, 1.0),
-            switch="params.sanctions.enabled",
-        ),
-        Lever(
-            "number of memoranda",
-            "params.sanctions.memoranda[:n]",
-            switch="params.sanctions.enabled",
-        ),
-        Lever(
-            "ambiguity of the rules", "params.ambiguity.level", switch="params.ambiguity.enabled"
-        ),
-        Lever("propaganda", "params.discourse.propaganda", switch="params.discourse.enabled"),
-        Lever(
-            "pre-emption threshold",
-            "params.preemption.threshold",
-            switch="params.preemption.enabled",
-        ),
-        Lever(
-            "diaspora monitoring",
-            "params.abroad.association_detection",
-            switch="params.abroad.enabled",
-        ),
-        Lever(
-            "pressure on family at home",
-            "params.abroad.family_pressure",
-            switch="params.abroad.enabled",
-        ),
-        Lever("legitimacy", "params.behaviour.legitimacy"),
-    ],
-    "epstein": [
-        Lever("legitimacy", "params.legitimacy"),
-        Lever("cop density", "params.cop_density", soft=(0.0, 0.2)),
-        Lever("citizen vision (cells)", "params.citizen_vision", soft=(1.0, 20.0)),
-        Lever("maximum jail term (steps)", "params.max_jail_term", soft=(0, 100)),
-        Lever("activation threshold", "params.active_threshold"),
-    ],
-    "axelrod": [
-        Lever("temptation T", "params.temptation", soft=(0.0, 20.0)),
-        Lever("punishment P", "params.punishment", soft=(0.0, 20.0)),
-        Lever("enforcement cost E", "params.enforcement_cost", soft=(0.0, 10.0)),
-        Lever("mutation rate", "params.mutation_rate", soft=(0.0, 0.1)),
-    ],
-    "granovetter": [
-        Lever("mean threshold", "params.mean", soft=(0.0, 100.0)),
-        Lever("sd of thresholds", "params.sd", soft=(0.0, 50.0)),
-    ],
-    "kuran": [],
-}
-
-#: The measures streamed into plots, per model (others: the first few metrics).
-MEASURES: dict[str, list[str]] = {
-    "regime": ["sanctioned_share", "dissent_public", "falsification_gap", "state_precision"],
-    "epstein": ["active", "jailed"],
-    "axelrod": ["mean_boldness", "mean_vengefulness"],
-    "granovetter": ["rioters"],
-    "kuran": ["public_opposition", "private_opposition", "falsification_gap"],
-}
-MAX_DEFAULT_MEASURES = 4
 
 _TOKEN = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?P<index>\[(?:\*|:n|\d+)\])?$")
 
 
+#: Plots shown when a model declares no headline measure: its first metrics.
+MAX_DEFAULT_MEASURES = 4
+
+
 def levers_for(model: str, scenario: Mapping[str, Any] | None = None) -> list[Lever]:
-    """The levers of `model` whose paths exist in `scenario` (all when it is None)."""
+    """The declared levers of `model` whose paths exist in `scenario` (all when it is None)."""
     out = []
-    for lever in LEVERS.get(model, []):
+    for lever in _description(model).levers:
         if scenario is None:
             out.append(lever)
             continue
@@ -150,8 +58,8 @@ def levers_for(model: str, scenario: Mapping[str, Any] | None = None) -> list[Le
 
 
 def measures_for(model: str, metric_names: Sequence[str]) -> list[str]:
-    """The measures to plot: the model's list where present, else the first metrics."""
-    names = [m for m in MEASURES.get(model, []) if m in metric_names]
+    """The measures to plot: the model's declared plots where present, else the first metrics."""
+    names = [m for m in _description(model).plotted if m in metric_names]
     if names:
         return names
     return [m for m in metric_names if m != "step"][:MAX_DEFAULT_MEASURES]
@@ -316,7 +224,7 @@ def apply_levers(
     """
     model = model or str(base.get("model"))
     data = copy.deepcopy(dict(base))
-    by_path = {lever.path: lever for lever in LEVERS.get(model, [])}
+    by_path = {lever.path: lever for lever in _description(model).levers}
     try:
         return _apply(base, values, model, data, by_path)
     except ScenarioError as exc:

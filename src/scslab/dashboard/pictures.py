@@ -1,8 +1,11 @@
 """A picture of the society: where a sample of people are, and what state each is in.
 
-One function per model maps the state to ``x``, ``y`` and a ``state`` label
-for each sampled person; the labels and their colours are data
-(`CATEGORIES`). A model without a picture shows none. No Panel here.
+One function per model (`PICTURES`, keyed by the scenario's model name) maps
+the state to ``x``, ``y`` and a category name for each sampled person, and says
+how many people the state holds. The categories, their labels and colours are
+the model's declared ``Description.pictures`` (`scslab.engine.describe`); a
+test checks that every category a picture draws is declared. A model without a
+picture function or without declared categories shows none. No Panel here.
 """
 
 from __future__ import annotations
@@ -14,28 +17,16 @@ import numpy as np
 
 from scslab.engine import State
 
-#: The states a person can be in, per model, with their colours (in legend order).
-CATEGORIES: dict[str, dict[str, str]] = {
-    "epstein": {"quiet": "#9ecae1", "active": "#d7301f", "jailed": "#252525"},
-    "regime": {
-        "free": "#9ecae1",
-        "listed": "#fd8d3c",
-        "restricted": "#d7301f",
-        "abroad": "#6a51a3",
-    },
-}
-
 Picture = dict[str, Any]
 PictureFn = Callable[[State, np.ndarray, "tuple[np.ndarray, np.ndarray] | None"], Picture]
 
 
-def population_size(state: State) -> int | None:
-    """How many people a state holds, for models with a picture; else None."""
-    if hasattr(state, "citizen_pos") and hasattr(state, "active"):
-        return int(state.citizen_pos.size)
-    if hasattr(state, "group") and hasattr(state, "flags"):
-        return int(state.group.size)
-    return None
+def _epstein_size(state: State) -> int:
+    return int(state.citizen_pos.size)
+
+
+def _regime_size(state: State) -> int:
+    return int(state.group.size)
 
 
 def _epstein(state: State, idx: np.ndarray, last: tuple[np.ndarray, np.ndarray] | None) -> Picture:
@@ -121,16 +112,41 @@ def _hash01(values: np.ndarray, salt: int) -> np.ndarray:
     return (z >> np.uint64(11)).astype(np.float64) / float(2**53)
 
 
-PICTURES: dict[str, PictureFn] = {"epstein": _epstein, "regime": _regime}
+#: Model name -> (people in a state, the picture of sampled people).
+PICTURES: dict[str, tuple[Callable[[State], int], PictureFn]] = {
+    "epstein": (_epstein_size, _epstein),
+    "regime": (_regime_size, _regime),
+}
+
+
+def _categories(model: str) -> tuple[Any, ...]:
+    from scslab.scenario.registry import description
+
+    return tuple(description(model).pictures)
+
+
+def population_size(model: str, state: State) -> int | None:
+    """How many people a state of `model` holds, for a model with a picture; else None."""
+    entry = PICTURES.get(model)
+    if entry is None or not _categories(model):
+        return None
+    return entry[0](state)
 
 
 def picture_of(
     model: str, state: State, idx: np.ndarray, last: tuple[np.ndarray, np.ndarray] | None = None
 ) -> Picture | None:
-    """The picture of the sampled people `idx`, or None for a model without one."""
-    fn = PICTURES.get(model)
-    if fn is None:
+    """The picture of the sampled people `idx`, or None for a model without one.
+
+    ``state`` holds each person's category name; ``colors`` and ``labels`` map each
+    declared category to its colour and label, in the declared order (the first is
+    the unremarkable one).
+    """
+    entry = PICTURES.get(model)
+    categories = _categories(model)
+    if entry is None or not categories:
         return None
-    pic = fn(state, idx, last)
-    pic["colors"] = CATEGORIES[model]
+    pic = entry[1](state, idx, last)
+    pic["colors"] = {c.name: c.colour for c in categories}
+    pic["labels"] = {c.name: c.label for c in categories}
     return pic

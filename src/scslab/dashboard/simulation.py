@@ -124,7 +124,9 @@ class Simulation:
         if world is None:
             return None
         if self._sample is None:
-            self._sample = sample_people(world.state, SAMPLE, self.scenario.seed)
+            self._sample = sample_people(
+                world.scenario.model, world.state, SAMPLE, self.scenario.seed
+            )
         if self._sample is None:
             return None
         key = "base" if base else "with"
@@ -134,11 +136,11 @@ class Simulation:
         return pic
 
 
-def sample_people(state: State, n: int, seed: int) -> np.ndarray | None:
-    """Indices of up to `n` people, drawn once from the size of the state's people."""
+def sample_people(model: str, state: State, n: int, seed: int) -> np.ndarray | None:
+    """Indices of up to `n` people of a state of `model`, or None for a model without a picture."""
     from scslab.dashboard.pictures import population_size
 
-    size = population_size(state)
+    size = population_size(model, state)
     if size is None:
         return None
     rng = np.random.default_rng(seed)

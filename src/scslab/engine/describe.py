@@ -5,6 +5,32 @@ Each model declares these once, beside the code that computes them, as a
 the report, the dashboard, sensitivity analysis, calibration and the generated
 ``docs/metrics.md`` read the declarations; none keeps a list of its own.
 
+Who reads what:
+
+- ``Measure.label`` / ``unit`` / ``counts`` / ``levers``: the generated
+  ``docs/metrics.md`` (``python -m scslab.scenario.metricsdoc --write docs/metrics.md``;
+  a test fails when it drifts), titles and text of the report, plot titles of
+  the dashboard.
+- ``Measure.share``: shown as a percentage (report, dashboard); differences in
+  percentage points.
+- ``Measure.headline``: printed by ``scslab run``, drawn first in the report,
+  the default measures of a sweep's report; ``Description.plots`` (or the first
+  headline measures) are the dashboard's plots.
+- ``Measure.topic``: the report draws the measures of one topic together, in
+  one figure titled by the topic, in the order of the declarations.
+- Families by placeholder: the report draws a ``{group}`` family (one column
+  per population group) and a ``{domain}`` family in figures of their own,
+  ``{band}`` and ``{rating}`` families on a log axis, a ``{kind}`` family as acts
+  by kind, with and without the system.
+- ``Description.levers``: the dashboard's sliders; ``Description.pictures``: the
+  colours of its picture of the population (the picture itself is drawn by a
+  function per model in ``scslab.dashboard.pictures``, keyed by model name).
+- ``Measure.name`` / ``headline``: ``scslab sensitivity --measure NAME@AGG``
+  refuses a NAME the scenario's model does not declare, before anything runs.
+
+A test runs every preset for a few steps and fails on a column no declaration
+covers, and on a lever path that is not a key of the model's scenario schema.
+
 A measure whose name depends on the scenario (one column per act kind, per
 group, per domain) is declared once as a *family*: its ``name`` holds one
 ``{placeholder}`` (``"acts_{kind}"``), and `Description.measure` finds it for
@@ -42,7 +68,12 @@ class Measure:
     headline : bool
         Printed by ``scslab run`` and shown first in the report.
     levers : tuple of str
-        Scenario key paths (as in ``--set``) that move it; a law test checks each.
+        Scenario key paths (as in ``--set``; ``[*]`` for every element of a list)
+        that move it; a law test checks each headline measure's.
+    topic : str
+        Words that group it with related measures ("blacklists", "pre-emption");
+        the report draws one figure per topic. Empty: the report's figure of
+        other measures (or the headline figure, for a headline measure).
     """
 
     name: str
@@ -52,10 +83,17 @@ class Measure:
     share: bool = False
     headline: bool = False
     levers: tuple[str, ...] = ()
+    topic: str = ""
 
     @property
     def is_family(self) -> bool:
         return bool(_PLACEHOLDER.search(self.name))
+
+    @property
+    def placeholder(self) -> str:
+        """The family's placeholder without braces (``"kind"``); ``""`` for one measure."""
+        m = _PLACEHOLDER.search(self.name)
+        return m.group(0)[1:-1] if m else ""
 
     def matches(self, column: str) -> bool:
         """Whether `column` is this measure (or a member of this family)."""
@@ -125,7 +163,7 @@ class Description:
     measures: tuple[Measure, ...]
     levers: tuple[Lever, ...] = ()
     pictures: tuple[Category, ...] = ()
-    #: Headline measures shown beside the picture or in plots, when not all.
+    #: The measures the dashboard plots (names), when not the first four headline ones.
     plots: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
@@ -152,3 +190,44 @@ class Description:
     def undeclared(self, columns: Iterable[str]) -> list[str]:
         """The columns no declaration covers (``step`` and ``date`` excepted)."""
         return [c for c in columns if c not in ("step", "date") and self.measure(c) is None]
+
+    def members(self, columns: Iterable[str], placeholder: str) -> list[str]:
+        """The `columns` that belong to a family with `placeholder` (``"group"``), in order."""
+        out = []
+        for c in columns:
+            m = self.measure(c)
+            if m is not None and m.placeholder == placeholder:
+                out.append(c)
+        return out
+
+    def label(self, column: str) -> str:
+        """The label of `column`; an undeclared column's name with spaces for underscores."""
+        m = self.measure(column)
+        return m.label_of(column) if m is not None else column.replace("_", " ")
+
+    def is_share(self, column: str) -> bool:
+        """Whether `column` is declared a share (undeclared: no)."""
+        m = self.measure(column)
+        return m is not None and m.share
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """The measures' topics, in the order they are first declared."""
+        return tuple(dict.fromkeys(m.topic for m in self.measures if m.topic))
+
+    @property
+    def plotted(self) -> tuple[str, ...]:
+        """The dashboard's plots: `plots` when declared, else the first four headline measures."""
+        return self.plots or self.headline[:4]
+
+    @property
+    def lever_paths(self) -> tuple[str, ...]:
+        """Every key path a measure or a slider names, once each, in declaration order."""
+        paths = [p for m in self.measures for p in m.levers]
+        paths += [lv.path for lv in self.levers]
+        paths += [lv.switch for lv in self.levers if lv.switch]
+        return tuple(dict.fromkeys(paths))
+
+
+#: The description of a model that declares nothing: every column shown by its name.
+UNDESCRIBED = Description(measures=())

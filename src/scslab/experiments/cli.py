@@ -458,8 +458,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from scslab.experiments.sweep import Plan
     from scslab.results.sweepdb import SweepDB
 
-    measures = [parse_measure(m) for m in args.measure]
     base = _base_scenario(args)
+    measures = [parse_measure(m, base.model) for m in args.measure]
     design = sample_design(
         args.param, base, args.method, args.n, levels=args.levels, second_order=args.second_order
     )

@@ -219,14 +219,14 @@ def model_description(model: str) -> Any:
     """The model's declarations, or a `ScenarioError` when it declares none."""
     from scslab.scenario.registry import description
 
-    try:
-        return description(model)
-    except AttributeError:
+    desc = description(model)  # UNDESCRIBED (no measures) for a kernel that declares none
+    if not desc.measures:
         raise ScenarioError(
             f"model {model!r} declares no measures (no `description` on its kernel), so an "
             "objective over its measures cannot be checked; optimize needs a model that "
             "declares them (scslab.engine.describe)"
-        ) from None
+        )
+    return desc
 
 
 # ---------------------------------------------------------------- the levers

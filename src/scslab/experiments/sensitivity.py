@@ -53,18 +53,48 @@ class Measure:
         return f"{self.metric}@{self.aggregate}"
 
 
-def parse_measure(text: str) -> Measure:
-    """Parse ``NAME@last`` / ``NAME@mean`` / ``NAME@min`` / ``NAME@max``."""
+def parse_measure(text: str, model: str | None = None) -> Measure:
+    """Parse ``NAME@last`` / ``NAME@mean`` / ``NAME@min`` / ``NAME@max``.
+
+    With `model`, NAME must be a measure the model declares (`check_measure`).
+    """
     name, sep, agg = text.partition("@")
     name, agg = name.strip(), agg.strip().lower()
     if not sep or not name or agg not in AGGREGATES:
         choices = ", ".join(f"NAME@{a}" for a in AGGREGATES)
         hint = did_you_mean(agg, AGGREGATES) if sep and agg else ""
+        example = _declared(model).headline[:1] if model else ()
         raise ScenarioError(
             f"--measure {text}: expected {choices}, for example "
-            f"sanctioned_innocent_share@last{hint}"
+            f"{(example or ('NAME',))[0]}@last{hint}"
         )
-    return Measure(name, agg)
+    measure = Measure(name, agg)
+    if model is not None:
+        check_measure(measure, model)
+    return measure
+
+
+def _declared(model: str) -> Any:
+    from scslab.scenario.registry import description
+
+    return description(model)
+
+
+def check_measure(measure: Measure, model: str) -> None:
+    """Refuse a metric `model` does not declare (`scslab.engine.describe`), before any run.
+
+    A model that declares no measure at all is not checked here; its database
+    is, once the runs are done (`measure_values`).
+    """
+    desc = _declared(model)
+    if not desc.measures or desc.measure(measure.metric) is not None:
+        return
+    names = [m.name for m in desc.measures]
+    raise ScenarioError(
+        f"--measure {measure.label}: no metric {measure.metric!r} in model {model!r}"
+        f"{did_you_mean(measure.metric, [n for n in names if '{' not in n])} "
+        f"(its measures: {', '.join(names)}; see docs/metrics.md)"
+    )
 
 
 def _problem(axes: Sequence[Axis]) -> dict[str, Any]:

@@ -8,8 +8,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scslab.engine import State
+from scslab.engine.describe import Category, Description, Lever, Measure
 from scslab.population.people import ABROAD, CHILD, PRIVATE
 from scslab.regime.tables import (
+    BASIS_FALSE,
+    BASIS_NAMES,
+    BASIS_TRUE,
     DFAM,
     EVER,
     FAMILY,
@@ -26,24 +30,96 @@ def ratio(num: float | np.integer[Any], den: float | np.integer[Any], empty: flo
     return float(num) / float(den) if den else float(empty)
 
 
-def disparate_impact(counts: NDArray[Any], sizes: NDArray[Any]) -> float:
-    """Highest over lowest group rate, each with a continuity correction ``(c + 0.5) / (n + 1)``.
+#: The fewest sanctioned people each of the two extreme groups must have for
+#: `disparate_impact` and its interval to have a value (else NaN).
+DI_MIN_EVENTS = 10
+#: Level of the interval of `disparate_impact`.
+DI_LEVEL = 0.95
 
-    Always finite; exactly 1 when nobody is sanctioned. The correction keeps a
-    group with no sanctioned member from dividing by zero.
+
+def group_rates(
+    sanctioned: NDArray[np.bool_], group: NDArray[Any], hh_start: NDArray[Any], n_groups: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """Per group: (sanctioned people, people, variance of the log of the sanctioned share).
+
+    The variance is the cluster-robust (linearisation) variance of a ratio
+    estimator with households as clusters, ``H/(H-1) sum_h (y_h - p m_h)^2 / M^2``,
+    divided by ``p^2``: sanctions spill over within a household, so its members
+    are not independent draws. With households of one it is Katz's
+    ``1/c - 1/n`` (up to ``H/(H-1)``). A group lives in whole households.
+    """
+    starts = np.asarray(hh_start, dtype=np.int64)
+    sizes_h = starts[1:] - starts[:-1]
+    g_h = group[starts[:-1]].astype(np.int64)
+    who = np.flatnonzero(sanctioned)
+    counts = np.bincount(group[who].astype(np.int64), minlength=n_groups)
+    sizes = np.bincount(group, minlength=n_groups)
+    n_hh = np.bincount(g_h, minlength=n_groups)
+    p = np.divide(counts, sizes, out=np.zeros(n_groups), where=sizes > 0)
+    # sum_h (y_h - p m_h)^2 = sum y_h^2 - 2 p sum y_h m_h + p^2 sum m_h^2, where y_h is
+    # nonzero only in households with a sanctioned member (few): no pass over people
+    hh, y_h = np.unique(np.searchsorted(starts, who, side="right") - 1, return_counts=True)
+    m_h = sizes_h[hh].astype(np.float64)
+    y2 = np.bincount(g_h[hh], weights=y_h.astype(np.float64) ** 2, minlength=n_groups)
+    ym = np.bincount(g_h[hh], weights=y_h * m_h, minlength=n_groups)
+    m2 = np.bincount(g_h, weights=sizes_h.astype(np.float64) ** 2, minlength=n_groups)
+    ss = np.maximum(y2 - 2.0 * p * ym + p**2 * m2, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var_p = n_hh / np.maximum(n_hh - 1, 1) * ss / np.maximum(sizes, 1) ** 2
+        var_log = np.where(counts > 0, var_p / np.maximum(p, 1e-300) ** 2, np.inf)
+    return counts, sizes, var_log
+
+
+def disparate_impact(
+    counts: NDArray[Any],
+    sizes: NDArray[Any],
+    var_log: NDArray[Any] | None = None,
+    *,
+    min_events: int = DI_MIN_EVENTS,
+    level: float = DI_LEVEL,
+) -> tuple[float, float, float]:
+    """Highest over lowest group sanctioned share, with a simultaneous interval.
+
+    Returns ``(ratio, lo, hi)``. The two groups are picked after the fact (the
+    highest and the lowest share), so the interval is Katz's log interval for a
+    ratio of two proportions, ``exp(log r +- z sqrt(v_hi + v_lo))``, at the
+    Bonferroni level over every pair of groups (``z = Phi^-1(1 - (1-level) /
+    (2 m))``, m = G(G-1)/2): with at least `level` probability every pairwise
+    interval covers its true ratio, so the chosen pair's does. `var_log` are the
+    variances of the log shares (default Katz's ``1/c - 1/n``; see `group_rates`
+    for the household-clustered one). The ratio itself is biased upward by the
+    choice (at least 1 by construction); read the interval, not the point.
+    NaN (all three) when fewer than two groups have members or either of the two
+    groups compared has fewer than `min_events` sanctioned people.
 
     Examples
     --------
-    >>> disparate_impact(np.array([0, 0]), np.array([10, 30]))
-    1.0
-    >>> round(disparate_impact(np.array([10, 10]), np.array([100, 300])), 2)
-    2.98
+    >>> r, lo, hi = disparate_impact(np.array([40, 20]), np.array([1000, 1000]))
+    >>> round(r, 2), round(lo, 2), round(hi, 2)
+    (2.0, 1.18, 3.4)
+    >>> disparate_impact(np.array([40, 9]), np.array([1000, 1000]))
+    (nan, nan, nan)
     """
-    live = sizes > 0
-    if not live.any() or counts[live].sum() == 0:
-        return 1.0
-    rates = (counts[live] + 0.5) / (sizes[live] + 1.0)
-    return float(rates.max() / rates.min())
+    from scipy.special import ndtri
+
+    nan = (float("nan"), float("nan"), float("nan"))
+    counts = np.asarray(counts, dtype=np.float64)
+    sizes = np.asarray(sizes, dtype=np.float64)
+    live = np.flatnonzero(sizes > 0)
+    if live.size < 2:
+        return nan
+    rates = counts[live] / sizes[live]
+    hi_g, lo_g = live[np.argmax(rates)], live[np.argmin(rates)]
+    if min(counts[lo_g], counts[hi_g]) < min_events:
+        return nan
+    if var_log is None:
+        var_log = np.divide(1.0, counts, out=np.full(counts.size, np.inf), where=counts > 0)
+        var_log = var_log - 1.0 / np.maximum(sizes, 1.0)
+    r = (counts[hi_g] / sizes[hi_g]) / (counts[lo_g] / sizes[lo_g])
+    pairs = live.size * (live.size - 1) / 2
+    z = float(ndtri(1.0 - (1.0 - level) / (2.0 * pairs)))
+    half = z * float(np.sqrt(max(var_log[hi_g] + var_log[lo_g], 0.0)))
+    return float(r), float(r * np.exp(-half)), float(r * np.exp(half))
 
 
 def falsification_gap(private: NDArray[np.bool_], public: NDArray[np.bool_]) -> float:
@@ -81,24 +157,32 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     )
 
     # sanctions
-    # "innocent": no true unlawful act in the window before the listing (rows keep it)
     sanctioned = (state.sanc & SANCTIONED) != 0
     n_sanc = int(np.count_nonzero(sanctioned))
     live = state.ls_origin != ORIG_RED
-    guilty = np.zeros(n, dtype=bool)
-    guilty[state.ls_person[live & ~state.ls_innocent]] = True
+    person = state.ls_person[live]
+    basis = state.ls_basis[live]
+    rightly = np.zeros(n, dtype=bool)
+    rightly[person[basis == BASIS_TRUE]] = True
+    wrongly = sanctioned & ~rightly
     out["sanctioned_share"] = n_sanc / n
-    out["sanctioned_innocent_share"] = ratio(np.count_nonzero(sanctioned & ~guilty), n_sanc, 0.0)
+    out["wrongly_sanctioned_share"] = ratio(np.count_nonzero(wrongly), n_sanc, 0.0)
+    for b, name in enumerate(BASIS_NAMES, start=BASIS_FALSE):
+        on_b = np.unique(person[basis == b])
+        out[f"wrongly_sanctioned_{name}"] = ratio(np.count_nonzero(wrongly[on_b]), n_sanc, 0.0)
     out["restriction_person_days"] = float(state.c_person_days) / n
     out["family_sanctioned"] = float(np.count_nonzero((state.sanc & (FAMILY | DFAM)) != 0)) / n
     out["amplification"] = ratio(state.c_domains_imposed, state.c_trigger_recorded, 0.0)
     out["state_precision"] = ratio(state.c_records_correct, state.c_records, 1.0)
-    out["state_recall"] = ratio(state.c_unlawful_recorded, state.c_unlawful_acts, 1.0)
-    sizes = np.bincount(state.group, minlength=len(state.params.population.groups))
-    counts = np.bincount(state.group[sanctioned], minlength=sizes.size)
-    for g, grp in enumerate(state.params.population.groups):
+    out["state_recall"] = ratio(state.c_unlawful_recorded, state.c_unlawful_acts, 0.0)
+    groups = state.params.population.groups
+    counts, sizes, var_log = group_rates(sanctioned, state.group, state.hh_start, len(groups))
+    for g, grp in enumerate(groups):
         out[f"sanctioned_share_{grp.name}"] = ratio(counts[g], sizes[g], 0.0)
-    out["disparate_impact"] = disparate_impact(counts, sizes)
+    di, di_lo, di_hi = disparate_impact(counts, sizes, var_log)
+    out["disparate_impact"] = di
+    out["disparate_impact_lo"] = di_lo
+    out["disparate_impact_hi"] = di_hi
     pre_rows = state.ls_origin == ORIG_PREEMPT
     pre_people = np.unique(state.ls_person[pre_rows])
     pre_guilty = np.unique(state.ls_person[pre_rows & ~state.ls_innocent])
@@ -113,6 +197,15 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     out["redlisted_share"] = float(np.count_nonzero((state.sanc & RED) != 0)) / n
     out["cross_context_share"] = ratio(state.c_cross_days, state.c_row_days, 0.0)
     out["disproportion"] = ratio(state.c_cost, state.c_gravity, 0.0)
+    # events in the run so far
+    out["paid_under_pressure"] = float(state.c_fulfilled)
+    out["appeals_won"] = float(state.c_appeals_won)
+    out["posts_detected"] = float(state.c_posts_detected)
+    out["posts_deleted"] = float(state.c_posts_deleted)
+    out["diaspora_detected"] = float(state.c_diaspora_detected)
+    out["family_pressured"] = float(state.c_family_pressured)
+    out["preempted_count"] = float(state.c_preempted)
+    out["firm_listed"] = float(state.c_firm_listed)
     # share restricted in each domain: one pass over the bitmask, then per bit
     by_mask = np.bincount(state.restr, minlength=256)
     masks = np.arange(by_mask.size)
@@ -134,3 +227,482 @@ def measure(state: State, plan: Any) -> dict[str, float]:
         state.income_mean + (state.s_gain - state.s_cost + state.s_benefit - state.s_penalty) / n
     )
     return out
+
+
+# --------------------------------------------------------------------------- declarations
+_FALSE = "params.surveillance.sources[*].false_record_rate"
+_COVER = "params.surveillance.sources[*].coverage"
+_DETECT = "params.surveillance.sources[*].detection_prob"
+_COST = "params.sanctions.domains[*].cost"
+_MEMO = "params.sanctions.memoranda[:n]"
+_LINK = "params.integration.linkage_accuracy"
+_THRESH = "params.preemption.threshold"
+_W_SPEECH = "params.preemption.w_speech"
+_PROP = "params.discourse.propaganda"
+_LEGIT = "params.behaviour.legitimacy"
+_AMBIG = "params.ambiguity.level"
+_DET_VIS = "params.population.groups[1].detection_visibility"
+_ASSOC = "params.abroad.association_detection"
+_PRESSURE = "params.abroad.family_pressure"
+_FIRM_DET = "params.surveillance.firm_detection_prob"
+
+_WRONG = (
+    "a false record (no act), a true record linked to the wrong person, a record of a "
+    "lawful act, spill-over from a relative's listing, a pre-emption, or pressure on the "
+    "family of a dissenter abroad"
+)
+
+MEASURES: tuple[Measure, ...] = (
+    Measure(
+        "dissent_private",
+        "private dissent",
+        "share of adults",
+        "adults whose private dissent d exceeds behaviour.private_cut / adults. Drawn at "
+        "initialisation and never changed by the regime: the same in a run and its baseline",
+        share=True,
+        headline=True,
+        levers=(_LEGIT,),
+    ),
+    Measure(
+        "dissent_public",
+        "public dissent",
+        "share of adults",
+        "adults who speak in public this step / adults",
+        share=True,
+        headline=True,
+        levers=(_PROP,),
+    ),
+    Measure(
+        "falsification_gap",
+        "falsification gap (private but not public dissent)",
+        "share of adults",
+        "adults who dissent in private but do not speak in public this step / adults "
+        "(Kuran's preference falsification)",
+        share=True,
+        headline=True,
+        levers=(_PROP,),
+    ),
+    Measure(
+        "disfavoured_rate",
+        "lawful but disfavoured acts",
+        "acts per home adult",
+        "acts of the kinds marked disfavoured this step / home adults: the chilling of lawful acts",
+        share=True,
+        headline=True,
+        levers=(_AMBIG,),
+    ),
+    Measure(
+        "acts_{kind}",
+        "{kind} acts",
+        "acts per home adult",
+        "acts of that kind this step / home adults (the speech act: = dissent_public)",
+        share=True,
+    ),
+    Measure(
+        "sanctioned_share",
+        "people sanctioned",
+        "share of people",
+        "people under any sanction now (an own listing, spill-over from a relative's "
+        "listing, a pre-emption, pressure on the family of a dissenter abroad; not "
+        "redlists) / people",
+        share=True,
+        headline=True,
+        levers=(_COVER,),
+    ),
+    Measure(
+        "wrongly_sanctioned_share",
+        "sanctioned people with no sanction resting on a true record",
+        "share of sanctioned people",
+        "sanctioned people none of whose sanctions in force rests on a true record, on the "
+        "right person, of an unlawful act that the sanction punishes (every sanction rests "
+        f"on {_WRONG}) / sanctioned people, now (0 when nobody is sanctioned). A listing by "
+        "grade rests on a true record when the person's true records of unlawful acts alone "
+        "reach the grade; a listing by firm rating, when the firm's true records alone "
+        "reach the rating; the initial stock is listed on true records",
+        share=True,
+        headline=True,
+        levers=(_FALSE,),
+    ),
+    Measure(
+        "wrongly_sanctioned_{basis}",
+        "wrongly sanctioned on basis {basis}",
+        "share of sanctioned people",
+        "wrongly sanctioned people (see wrongly_sanctioned_share) with at least one "
+        "sanction in force on that basis (false_record, mislinked, lawful_act, family, "
+        "preemption, diaspora_family) / sanctioned people, now. A person sanctioned on two "
+        "wrongful bases counts in both, so the family can sum to more than "
+        "wrongly_sanctioned_share",
+        share=True,
+    ),
+    Measure(
+        "restriction_person_days",
+        "restriction person-days",
+        "person-days per person",
+        "sum over the steps so far of the people with at least one restricted domain / "
+        "people (cumulative; the initial stock included)",
+        headline=True,
+        levers=(_MEMO,),
+    ),
+    Measure(
+        "family_sanctioned",
+        "people sanctioned through family ties",
+        "share of people",
+        "people restricted through family now (spill-over from a relative's listing, or "
+        "pressure on the family of a dissenter abroad) / people",
+        share=True,
+        headline=True,
+        levers=(_MEMO,),
+    ),
+    Measure(
+        "amplification",
+        "restriction domains per recorded triggering act",
+        "domains per recorded act",
+        "restriction domains imposed by the own listings opened in the run on a person's "
+        "record or grade, and by their spill-over rows (not pre-emption, not pressure on "
+        "family abroad, not listings by firm rating) / acts recorded by at least one source "
+        "of the kinds that can lead to a blacklisting (entry acts and acts with a "
+        "deduction, lawful ones such as speech included), both cumulative",
+        headline=True,
+        levers=(_MEMO,),
+    ),
+    Measure(
+        "cross_context_share",
+        "restriction domain-days outside the act's own domain",
+        "share of restriction domain-days",
+        "restriction domain-days (one per person, per restricted domain, per step; every "
+        "sanction in force, the initial stock included) in domains other than the domain "
+        "of the act that triggered them / all restriction domain-days, cumulative. "
+        "Pre-emptions and pressure on family abroad have no act in a domain: all their "
+        "days count as cross-context. EU AI Act Art. 5(1)(c), detrimental treatment in "
+        "unrelated contexts",
+        share=True,
+        headline=True,
+        levers=(_MEMO,),
+    ),
+    Measure(
+        "disproportion",
+        "expected cost of a listing per unit of gravity of its act",
+        "cost per unit of gravity",
+        "sum over listings opened in the run of their expected cost (the daily cost of "
+        "every row's domains, spill-over included, times the expected stay on the list: "
+        "the duration shortened by fulfilment and appeals, Plan.list_stay) and over "
+        "pressure on families abroad (family rows' cost times family_duration) / sum of "
+        "the gravity of the acts they punish, once per listing or per pressured dissenter "
+        "(ratio of sums, cumulative). Pre-emptions (no act) and the initial stock are "
+        "left out. EU AI Act Art. 5(1)(c), treatment disproportionate to the behaviour",
+        headline=True,
+        levers=(_COST,),
+    ),
+    Measure(
+        "state_precision",
+        "state's precision (true records on the right person / linked records)",
+        "share of linked records",
+        "records linked to a person that are true and on the right person / records "
+        "linked, cumulative (1 when no record has been linked: the baseline's value)",
+        share=True,
+        headline=True,
+        levers=(_FALSE,),
+    ),
+    Measure(
+        "state_recall",
+        "state's recall (unlawful acts recorded for the state / unlawful acts)",
+        "share of unlawful acts",
+        "unlawful acts recorded by at least one source while integration is on (records "
+        "that reach the state's view) / unlawful acts, cumulative (0 when integration is "
+        "off, in the baseline, or before any unlawful act)",
+        share=True,
+        headline=True,
+        levers=(_DETECT,),
+    ),
+    Measure(
+        "sanctioned_share_{group}",
+        "people sanctioned in group {group}",
+        "share of the group",
+        "sanctioned members of the group now / members",
+        share=True,
+    ),
+    Measure(
+        "disparate_impact",
+        "disparate impact (highest / lowest group sanctioned share)",
+        "ratio of shares",
+        "highest group sanctioned share / lowest, now. The two groups are picked after the "
+        "fact, so the ratio is at least 1 by construction: read it with its interval "
+        f"(disparate_impact_lo, _hi). NaN when either group compared has fewer than "
+        f"{DI_MIN_EVENTS} sanctioned people or only one group has members",
+        headline=True,
+        levers=(_DET_VIS,),
+    ),
+    Measure(
+        "disparate_impact_lo",
+        "disparate impact, lower bound",
+        "ratio of shares",
+        "lower end of a 95 % interval of disparate_impact: Katz's log interval for a ratio "
+        "of two proportions, with household-clustered variances, at the Bonferroni level "
+        "over every pair of groups (the pair was chosen after the fact). NaN as "
+        "disparate_impact",
+    ),
+    Measure(
+        "disparate_impact_hi",
+        "disparate impact, upper bound",
+        "ratio of shares",
+        "upper end of the interval of disparate_impact_lo",
+    ),
+    Measure(
+        "preempted",
+        "people restricted pre-emptively",
+        "share of people",
+        "people under a preventive restriction now / people",
+        share=True,
+        headline=True,
+        levers=(_THRESH,),
+    ),
+    Measure(
+        "preempted_innocent_share",
+        "pre-empted people with no unlawful act in the window",
+        "share of pre-empted people",
+        "people under a preventive restriction now who committed no unlawful act in the "
+        "measures.innocence_window steps before they were flagged / people under one (0 "
+        "when none). Every pre-emption is wrongful by wrongly_sanctioned_share's standard; "
+        "this says whether the risk model at least flags people who break the law",
+        share=True,
+        headline=True,
+        levers=(_W_SPEECH,),
+    ),
+    Measure(
+        "diaspora_dissent_public",
+        "public dissent abroad",
+        "share of people abroad",
+        "people abroad who speak in public this step / people abroad",
+        share=True,
+        headline=True,
+        levers=(_PRESSURE,),
+    ),
+    Measure(
+        "listed_share_adults",
+        "adults on a blacklist",
+        "share of adults",
+        "adults on a blacklist in their own name now / adults (the initial stock included)",
+        share=True,
+    ),
+    Measure(
+        "ever_listed_share_adults",
+        "adults ever blacklisted",
+        "share of adults",
+        "adults ever on a blacklist in their own name during the run (the initial stock "
+        "included) / adults",
+        share=True,
+    ),
+    Measure(
+        "new_listings_per_adult",
+        "new listings per adult",
+        "listings per adult",
+        "own blacklistings in the run so far / adults (the initial stock not counted: 0 at step 0)",
+        share=True,
+    ),
+    Measure(
+        "blocked_per_listed_year",
+        "blocked attempts per listed person-year",
+        "attempts per person-year",
+        "blocked attempts of any restricted person x 365 / person-days on a blacklist in "
+        "one's own name, cumulative",
+    ),
+    Measure(
+        "redlisted_share",
+        "people on a redlist",
+        "share of people",
+        "people on a redlist now / people",
+        share=True,
+    ),
+    Measure(
+        "paid_under_pressure",
+        "listings ended by fulfilment",
+        "listings",
+        "own listings ended by fulfilment (a debt repaid, a judgment carried out) in the "
+        "run so far, whatever their basis: a false record can be paid off too. Cumulative; "
+        "per-step counts are the differences between collected steps",
+    ),
+    Measure(
+        "appeals_won",
+        "appeals won",
+        "listings",
+        "own listings ended by a won appeal in the run so far (cumulative)",
+    ),
+    Measure(
+        "posts_detected",
+        "posts detected",
+        "posts",
+        "speakers detected by speech platforms or associations abroad, one per speaker per "
+        "step, in the run so far (cumulative)",
+    ),
+    Measure(
+        "posts_deleted",
+        "posts deleted",
+        "posts",
+        "detected posts deleted (unseen by the speaker's network) in the run so far (cumulative)",
+    ),
+    Measure(
+        "diaspora_detected",
+        "dissenters abroad detected",
+        "posts",
+        "detected posts of people abroad, one per speaker per step, in the run so far (cumulative)",
+    ),
+    Measure(
+        "family_pressured",
+        "relatives at home restricted for a dissenter abroad",
+        "people",
+        "people at home restricted because a relative abroad was detected speaking, counted "
+        "each time it happens, in the run so far (cumulative)",
+    ),
+    Measure(
+        "preempted_count",
+        "pre-emptions",
+        "people",
+        "people flagged by the risk model in the run so far, counted each time (cumulative)",
+    ),
+    Measure(
+        "firm_listed",
+        "people listed through a firm's rating",
+        "people",
+        "legal representatives blacklisted because their firm reached the list's rating, in "
+        "the run so far (cumulative)",
+    ),
+    Measure(
+        "restricted_{domain}",
+        "people restricted in {domain}",
+        "share of people",
+        "people restricted in that domain now, for any reason / people",
+        share=True,
+    ),
+    Measure(
+        "grade_{band}",
+        "people at grade {band}",
+        "share of people",
+        "people at that grade now / people (the bands sum to 1)",
+        share=True,
+    ),
+    Measure(
+        "firm_rating_{rating}",
+        "firms rated {rating}",
+        "share of firms",
+        "firms at that rating now / firms",
+        share=True,
+    ),
+    Measure(
+        "firm_compliance",
+        "firm compliance",
+        "share of firms",
+        "1 - firms that violated a regulation this step / firms",
+        share=True,
+        headline=True,
+        levers=(_FIRM_DET,),
+    ),
+    Measure(
+        "welfare",
+        "welfare (income minus restriction costs plus benefits)",
+        "income units per person per step",
+        "mean income + (gains from acts - restriction costs + redlist benefits - speech "
+        "fines) this step / people (see the notes on the regime model's measures)",
+        headline=True,
+        levers=(_COST,),
+    ),
+)
+
+LEVERS: tuple[Lever, ...] = (
+    Lever("surveillance coverage", _COVER, switch="params.surveillance.enabled"),
+    Lever("false-record rate", _FALSE, soft=(0.0, 0.0001), switch="params.surveillance.enabled"),
+    Lever(
+        "penalty severity (daily cost)", _COST, soft=(0.0, 1.0), switch="params.sanctions.enabled"
+    ),
+    Lever("number of memoranda", _MEMO, switch="params.sanctions.enabled"),
+    Lever("ambiguity of the rules", _AMBIG, switch="params.ambiguity.enabled"),
+    Lever("propaganda", _PROP, switch="params.discourse.enabled"),
+    Lever("pre-emption threshold", _THRESH, switch="params.preemption.enabled"),
+    Lever("diaspora monitoring", _ASSOC, switch="params.abroad.enabled"),
+    Lever("pressure on family at home", _PRESSURE, switch="params.abroad.enabled"),
+    Lever("legitimacy", _LEGIT),
+)
+
+PICTURES: tuple[Category, ...] = (
+    Category("free", "free", "#9ecae1"),
+    Category("listed", "on a blacklist in their own name", "#fd8d3c"),
+    Category("restricted", "restricted without a listing of their own", "#d7301f"),
+    Category("abroad", "abroad", "#6a51a3"),
+)
+
+#: The regime model's measures, levers and picture categories (docs/metrics.md is
+#: generated from this).
+DESCRIPTION = Description(
+    measures=MEASURES,
+    levers=LEVERS,
+    pictures=PICTURES,
+    plots=("sanctioned_share", "dissent_public", "falsification_gap", "state_precision"),
+)
+
+#: Notes on the regime's measures, for docs/metrics.md ("Notes on the regime model's
+#: measures"): what the tables cannot say in a cell.
+NOTES = """\
+"Adults" excludes children; "home adults" also excludes the diaspora. Every measure
+has a counterpart in the baseline run (`--baseline`: the same society, seed and steps
+with every regime mechanism off); the effect of the regime is the difference. In the
+baseline every sanction, record and grade measure is 0, `state_precision` is 1 (no
+record linked), `state_recall` 0 (no record reaches a state), `disparate_impact` and
+its interval NaN (nobody sanctioned), grades all at the base grade.
+
+**Wrongful sanctions.** Each row of the listings table carries its basis
+(`ls_basis`, model.md §1.2): a true record, on the right person, of an unlawful act
+that the sanction punishes; or a false record, a true record linked to the wrong
+person, a record of a lawful act (speech, a petition), spill-over from a relative's
+listing, a pre-emption, pressure on the family of a dissenter abroad.
+`wrongly_sanctioned_share` counts the sanctioned people none of whose rows in force
+rests on a true record. It judges the sanction, not the person: a person listed on a
+false fraud record is wrongly sanctioned even if they once ran a red light. (The
+former `sanctioned_innocent_share` judged the person and so understated wrongful
+sanctions; it is gone.) `preempted_innocent_share` keeps the person-based reading for
+pre-emptions only.
+
+**Disparate impact.** `disparate_impact` is the highest group sanctioned share over
+the lowest. Picking the two extreme groups after the fact makes it at least 1 even
+for groups alike in every respect, so read its interval: Katz's log interval for a
+ratio of two proportions (Katz et al. 1978), `exp(log r ± z sqrt(v_hi + v_lo))`, at
+the Bonferroni level over the G(G-1)/2 pairs of groups (three groups: z = 2.394 for
+95 %): with at least 95 % probability every pairwise interval covers its true ratio,
+so the chosen pair's does. The variance of each log share is household-clustered
+(sanctions spill over within a household: a ratio estimator with households as
+clusters; it is Katz's 1/c - 1/n for households of one). The interval does not allow
+for contagion through the network (pre-emption reads listed neighbours; seen
+sanctions deter), so it can cover a little less than it claims in runs where that
+matters (model.md gives the coverage measured). All three are NaN when either
+group compared has fewer than 10 sanctioned people or only one group has members.
+
+**Event counts** (`paid_under_pressure`, `appeals_won`, `posts_detected`,
+`posts_deleted`, `diaspora_detected`, `family_pressured`, `preempted_count`,
+`firm_listed`) are cumulative from the start of the run, so no event between two
+collected steps is lost; the events of a step are the difference of two rows.
+
+Per-step rates (`acts_*`, `disfavoured_rate`, `firm_compliance`, `welfare`) are noisy
+at small sizes: compare means over steps. Cumulative ratios (`amplification`,
+`state_precision`, `state_recall`, `cross_context_share`, `disproportion`,
+`restriction_person_days`) are from the start of the run.
+
+**The initial stock** (`sanctions.lists[*].initial_share`, model.md §3.1) is on its
+lists from step 0 and rests on true records. It counts wherever a measure reads the
+rows in force or their days: `sanctioned_share`, `wrongly_sanctioned_share` (its
+spill-over rows are wrongful), `listed_share_adults`, `restriction_person_days`,
+`blocked_per_listed_year`, `cross_context_share` (its rows name the entry act they
+were listed for), `welfare`. It does not count in the measures per listing made in
+the run (`new_listings_per_adult`, `amplification`, `disproportion`): the records and
+acts that put the stock on the list predate the run, and the denominators of those
+measures count only the run's acts.
+
+**What `welfare` counts.** Income and the gains of the acts people commit (lawful or
+not) are private benefits. Restriction costs are the daily costs of the domains
+restricted (`sanctions.domains[*].cost`). Redlist benefits are counted at face value,
+and their funding is not charged to anyone. Speech fines are the cost of a detected
+post (`discourse.penalty`). Left out: the harm unlawful acts do to others (deterrence
+would raise welfare by it), and the expressive cost of falsified preferences
+(`falsification_gap` measures it separately), fear, the cost of running the system
+and the funding of perks (each would lower the system's welfare). The sign of the
+difference from the baseline is therefore a property of the costs and benefits
+assumed, not a finding about the system: see presets.md, "Welfare with and without
+the system".
+"""

@@ -37,6 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scslab.engine import State, Streams
+from scslab.engine.describe import Description, Lever, Measure
 
 #: Genes are integers 0..7; a gene value g means a probability g / LEVELS.
 LEVELS = 7
@@ -183,6 +184,58 @@ def mutate(genes: NDArray[np.uint8], rate: float, rng: np.random.Generator) -> N
 
 class AxelrodNorms:
     """Model ``axelrod``: the norms game, or the metanorms game with ``metanorms: true``."""
+
+    #: Measures (`metrics`) and dashboard levers. "Established" and "collapsed" follow
+    #: Galán & Izquierdo (2005): a population's mean B and mean V against 2/7, 5/7,
+    #: 6/7 and 1/7.
+    description = Description(
+        measures=(
+            Measure(
+                "mean_boldness",
+                "mean boldness",
+                "chance of defecting, in [0, 1] (sevenths)",
+                "Boldness B / 7 averaged over every agent of every population (replicates x "
+                "population), after this generation's selection and mutation.",
+                headline=True,
+                levers=("params.punishment", "params.temptation"),
+            ),
+            Measure(
+                "mean_vengefulness",
+                "mean vengefulness",
+                "chance of punishing a seen defection, in [0, 1] (sevenths)",
+                "Vengefulness V / 7 averaged over every agent of every population, after "
+                "this generation's selection and mutation.",
+                headline=True,
+                levers=("params.enforcement_cost", "params.metanorms"),
+            ),
+            Measure(
+                "established",
+                "populations where the norm is established",
+                "share of populations",
+                "Populations whose mean boldness is at most 2/7 and mean vengefulness at "
+                "least 5/7, over all populations (replicates).",
+                share=True,
+                headline=True,
+                levers=("params.punishment",),
+            ),
+            Measure(
+                "collapsed",
+                "populations where the norm collapsed",
+                "share of populations",
+                "Populations whose mean boldness is at least 6/7 and mean vengefulness at "
+                "most 1/7, over all populations (replicates).",
+                share=True,
+                headline=True,
+                levers=("params.punishment",),
+            ),
+        ),
+        levers=(
+            Lever("temptation T", "params.temptation", soft=(0.0, 20.0)),
+            Lever("punishment P", "params.punishment", soft=(0.0, 20.0)),
+            Lever("enforcement cost E", "params.enforcement_cost", soft=(0.0, 10.0)),
+            Lever("mutation rate", "params.mutation_rate", soft=(0.0, 0.1)),
+        ),
+    )
 
     def init(self, scenario: Any, rng: Streams) -> State:
         p = scenario.params

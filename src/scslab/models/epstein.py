@@ -87,6 +87,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scslab.engine import State, Streams
+from scslab.engine.describe import Category, Description, Lever, Measure
 
 #: Rounds of arrest-conflict resolution per step. Each round at least one of the
 #: cops that want the same citizen arrests; a cop still without a free target
@@ -520,6 +521,80 @@ class EpsteinCivilViolence:
     Scratch arrays (shapes of vision, grids) are kept per thread between
     steps; they never carry information from one step to the next.
     """
+
+    #: Measures (`metrics`), dashboard levers and picture categories.
+    description = Description(
+        measures=(
+            Measure(
+                "active",
+                "active citizens",
+                "citizens",
+                "Citizens active at the end of the step: free citizens who turned active "
+                "(G - R P > T) at this step's decision and were not arrested in it. A count "
+                "over every citizen, on the grid or in jail.",
+                headline=True,
+                levers=("params.legitimacy", "params.cop_density"),
+            ),
+            Measure(
+                "jailed",
+                "jailed citizens",
+                "citizens",
+                "Citizens in jail at the end of the step, those arrested in it included.",
+                headline=True,
+                levers=("params.max_jail_term", "params.legitimacy"),
+            ),
+            Measure(
+                "arrests",
+                "arrests this step",
+                "citizens",
+                "Citizens arrested in this step (each was active after this step's "
+                "decisions; `active + arrests` is the number of citizens who turned active).",
+                levers=("params.cop_density",),
+            ),
+            Measure(
+                "quiet",
+                "quiet citizens",
+                "citizens",
+                "Citizens neither active nor jailed at the end of the step "
+                "(citizens - active - jailed).",
+                levers=("params.legitimacy",),
+            ),
+            Measure(
+                "cops",
+                "cops",
+                "cops",
+                "Cops on the grid at the end of the step (a cop-density schedule changes it).",
+                levers=("params.cop_density",),
+            ),
+            Measure(
+                "legitimacy",
+                "legitimacy",
+                "L, in [0, 1]",
+                "The government's legitimacy L at this step: `legitimacy`, or its "
+                "schedule's value. A parameter, reported to read the run against.",
+                levers=("params.legitimacy",),
+            ),
+            Measure(
+                "mean_grievance",
+                "mean grievance",
+                "G = H (1 - L), in [0, 1]",
+                "Grievance H (1 - L) averaged over every citizen (jailed ones included).",
+                levers=("params.legitimacy",),
+            ),
+        ),
+        levers=(
+            Lever("legitimacy", "params.legitimacy"),
+            Lever("cop density", "params.cop_density", soft=(0.0, 0.2)),
+            Lever("citizen vision (cells)", "params.citizen_vision", soft=(1.0, 20.0)),
+            Lever("maximum jail term (steps)", "params.max_jail_term", soft=(0, 100)),
+            Lever("activation threshold", "params.active_threshold"),
+        ),
+        pictures=(
+            Category("quiet", "quiet", "#9ecae1"),
+            Category("active", "active", "#d7301f"),
+            Category("jailed", "jailed", "#252525"),
+        ),
+    )
 
     def __init__(self) -> None:
         self._local = threading.local()

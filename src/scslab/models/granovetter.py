@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from scipy.stats import norm
 
 from scslab.engine import State, Streams
+from scslab.engine.describe import Description, Lever, Measure
 
 
 def draw_thresholds(params: Any, rng: np.random.Generator) -> NDArray[np.float64]:
@@ -161,6 +162,45 @@ def equilibrium(
 
 class GranovetterThresholds:
     """Model ``granovetter``: a crowd of thresholds, one round per step."""
+
+    #: Measures (`metrics`) and dashboard levers.
+    description = Description(
+        measures=(
+            Measure(
+                "rioters",
+                "rioters",
+                "people",
+                "People rioting after this round: those whose threshold is at most the "
+                "rioters they saw at the end of the last round (friends counted "
+                "`friend_weight` times).",
+                headline=True,
+                levers=("params.mean", "params.sd"),
+            ),
+            Measure(
+                "rioter_share",
+                "share rioting",
+                "share of people",
+                "People rioting after this round, over everyone in the crowd (`n`).",
+                share=True,
+                headline=True,
+                levers=("params.mean", "params.sd"),
+            ),
+            Measure(
+                "equilibrium",
+                "rioters at equilibrium",
+                "people",
+                "People rioting at the first fixed point of the rounds reached from nobody "
+                "rioting, computed once at the start: the same at every step, the value "
+                "`rioters` reaches.",
+                headline=True,
+                levers=("params.sd", "params.mean"),
+            ),
+        ),
+        levers=(
+            Lever("mean threshold", "params.mean", soft=(0.0, 100.0)),
+            Lever("sd of thresholds", "params.sd", soft=(0.0, 50.0)),
+        ),
+    )
 
     def init(self, scenario: Any, rng: Streams) -> State:
         p = scenario.params

@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from scslab.engine import State, Streams
+from scslab.engine.describe import Description, Lever, Measure
 
 #: A person is privately opposed when their private opposition exceeds this.
 PRIVATE_CUTOFF = 0.5
@@ -210,6 +211,58 @@ def seen_share(
 
 class KuranFalsification:
     """Model ``kuran``: public opposition under hidden thresholds, fully mixed or on a ring."""
+
+    #: Measures (`metrics`) and dashboard levers.
+    description = Description(
+        measures=(
+            Measure(
+                "public_opposition",
+                "public opposition",
+                "share of people",
+                "People who oppose in public after this round, over everyone (`n`).",
+                share=True,
+                headline=True,
+                levers=("params.sanction", "params.threshold_mean"),
+            ),
+            Measure(
+                "private_opposition",
+                "private opposition",
+                "share of people",
+                "People privately opposed (private opposition d > 0.5), over everyone: "
+                "fixed at the start, the same at every step.",
+                share=True,
+                headline=True,
+                levers=("params.private_mean",),
+            ),
+            Measure(
+                "falsification_gap",
+                "falsification gap (private minus public opposition)",
+                "share of people (a difference; negative when more oppose in public than "
+                "in private)",
+                "`private_opposition` minus `public_opposition`: the net share who hide "
+                "their opposition. Not a count of liars: see `falsifying_share`.",
+                share=True,
+                headline=True,
+                levers=("params.sanction", "params.threshold_mean"),
+            ),
+            Measure(
+                "falsifying_share",
+                "people whose public stance belies their private one",
+                "share of people",
+                "People whose public stance differs from their private one (privately "
+                "opposed but silent, or opposing in public while privately not opposed), "
+                "over everyone.",
+                share=True,
+                levers=("params.sanction",),
+            ),
+        ),
+        levers=(
+            Lever("sanction for opposing", "params.sanction", soft=(0.0, 2.0)),
+            Lever("weight of reputation", "params.w_reputational", soft=(0.0, 2.0)),
+            Lever("mean expression threshold", "params.threshold_mean", soft=(-1.0, 2.0)),
+            Lever("centralisation", "params.centralisation"),
+        ),
+    )
 
     def init(self, scenario: Any, rng: Streams) -> State:
         p = scenario.params

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from scslab.engine import State
 from scslab.population.people import ABROAD, ASSOC
 from scslab.regime.plan import Plan
-from scslab.regime.tables import ORIG_DIASPORA
+from scslab.regime.tables import BASIS_DIASPORA, ORIG_DIASPORA
 
 
 def draw_associations(flags: NDArray[np.uint8], share: float, rng: np.random.Generator) -> None:
@@ -44,6 +44,7 @@ def pressure_family(
         return 0
     member, _owner = family_of(state, hit)
     member = np.unique(member)
+    state.c_family_pressured += int(member.size)
     impose(
         state,
         plan,
@@ -54,5 +55,7 @@ def pressure_family(
         duration=int(p.family_duration),
         cause=np.full(member.size, plan.speech, np.int64),
         spill=False,
+        basis=BASIS_DIASPORA,
+        gravity=float(plan.gravity[plan.speech]) * int(np.unique(hit[_owner]).size),
     )
     return int(member.size)

@@ -25,7 +25,7 @@ from scslab.engine import State
 from scslab.models.kuran import speaks
 from scslab.population.people import ABROAD, CHILD
 from scslab.regime.ambiguity import perceived_cost, perceived_detection
-from scslab.regime.plan import Plan
+from scslab.regime.plan import Plan, p_detect
 from scslab.regime.tables import PREEMPT, candidates, sigmoid
 
 # Public dissent is Kuran's rule: one implementation, in scslab.models.kuran, serves both models.
@@ -59,7 +59,7 @@ def commit_acts(
             ok &= (state.sanc[cand] & PREEMPT) == 0
         accept = state.opp[cand].astype(np.float64) / o_max
         c_hat = perceived_cost(float(plan.cost[k]), plan.a, plan.c_star)
-        p_true = plan.p_table[k][state.cover[cand]].astype(np.float64)
+        p_true: Any = p_detect(plan, state.group[cand], k, state.cover[cand]).astype(np.float64)
         p_hat = perceived_detection(p_true, plan.a, plan.p_star)
         if kappa > 0:
             p_hat = p_hat + kappa * _share(state.sanc_n[cand], state.deg[cand])
@@ -89,7 +89,9 @@ def propensity(
     beta = float(p.beta)
     kappa = float(p.kappa)
     p_hat = perceived_detection(
-        plan.p_table[k][state.cover[idx]].astype(np.float64), plan.a, plan.p_star
+        p_detect(plan, state.group[idx], k, state.cover[idx]).astype(np.float64),
+        plan.a,
+        plan.p_star,
     )
     if kappa > 0:
         p_hat = p_hat + kappa * _share(state.sanc_n[idx], state.deg[idx])
@@ -127,7 +129,7 @@ def speech_risk(state: State, plan: Plan) -> NDArray[np.float32] | float:
     if not (plan.discourse or plan.a > 0 or seen_sanctions):
         return 0.0
     if plan.discourse:
-        p_hat: Any = plan.p_table[plan.speech][state.cover]
+        p_hat: Any = p_detect(plan, state.group, plan.speech, state.cover)
         p_hat = perceived_detection(p_hat, plan.a, plan.p_star)
     else:
         p_hat = np.full(state.flags.size, np.float32(plan.a * plan.p_star))

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scslab.engine import State
+from scslab.population.people import ABROAD
 from scslab.regime.plan import Plan
 from scslab.regime.surveillance import record_speech
 
@@ -35,4 +36,7 @@ def monitor(
     state.s_penalty = float(p.penalty) * detected.size
     state.c_posts_detected += int(detected.size)
     state.c_posts_deleted += int(deleted.size)
+    if plan.triggers[plan.speech]:  # speech that can list someone (at home) for amplification
+        home = detected[(state.flags[detected] & ABROAD) == 0]
+        state.c_trigger_recorded += int(home.size)
     return detected, deleted

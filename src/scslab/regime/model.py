@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from scslab.engine import State, Streams
+from scslab.metrics.regime import DESCRIPTION
 from scslab.population.firms import make_firms
 from scslab.population.network import build_network, chunk_rows, neighbours_of
 from scslab.population.people import ABROAD, CHILD, make_people
@@ -63,28 +64,10 @@ def plan_for(params: Any) -> Plan:
 class RegimeModel:
     """A synthetic society under a social credit regime (see ``docs/model.md``)."""
 
+    #: Its measures, levers and picture categories (``scslab.engine.describe``).
+    description = DESCRIPTION
     #: The measures ``scslab run`` prints (every measure is in metrics.parquet).
-    headline = (
-        "dissent_private",
-        "dissent_public",
-        "falsification_gap",
-        "disfavoured_rate",
-        "sanctioned_share",
-        "sanctioned_innocent_share",
-        "restriction_person_days",
-        "family_sanctioned",
-        "amplification",
-        "cross_context_share",
-        "disproportion",
-        "state_precision",
-        "state_recall",
-        "disparate_impact",
-        "preempted",
-        "preempted_innocent_share",
-        "diaspora_dissent_public",
-        "firm_compliance",
-        "welfare",
-    )
+    headline = DESCRIPTION.headline
 
     def init(self, scenario: Any, rng: Streams) -> State:
         p = scenario.params
@@ -121,6 +104,7 @@ class RegimeModel:
             employer=firms["employer"],
             firm_rep=firms["firm_rep"],
             firm_records=np.zeros(n_f, np.uint8),
+            firm_true=np.zeros(n_f, np.uint8),
             firm_last_record=np.full(n_f, -1, np.int32),
             firm_rating=np.zeros(n_f, np.int8),
             cover=cover,
@@ -129,6 +113,7 @@ class RegimeModel:
             seen_n=np.zeros(n, np.uint16),
             sanc_n=np.zeros(n, np.uint16),
             view=np.zeros((n, k), np.uint8),
+            pts_wrong=np.zeros((n, 3), np.float32),
             last_record=np.full(n, -1, np.int32),
             last_unlawful=np.full(n, NEVER, np.int32),
             deeds=np.zeros(n, np.uint8),
@@ -179,13 +164,13 @@ class RegimeModel:
         self._update_seen(state, visible)
         state.speaks = speaking
         # 6. surveillance
-        recorded = surveillance.record_acts(state, plan, rng["surveillance"], persons, kinds)
-        state.c_unlawful_recorded += int(recorded[plan.unlawful[kinds]].sum())
-        state.c_trigger_recorded += int(recorded[plan.triggers[kinds]].sum())
+        surveillance.record_acts(state, plan, rng["surveillance"], persons, kinds)
         surveillance.false_records(state, plan, rng["surveillance"])
-        firm_recs = surveillance.record_firms(state, plan, rng["surveillance"], violators)
+        firm_recs, firm_true = surveillance.record_firms(
+            state, plan, rng["surveillance"], violators
+        )
         # 7. integration
-        linked, lkinds, _correct = integration.arrive(state, plan, rng["integration"])
+        linked, lkinds, lbasis = integration.arrive(state, plan, rng["integration"])
         # 8. scoring
         graded = np.empty(0, np.int64)
         old_grade = np.empty(0, np.int8)
@@ -195,9 +180,9 @@ class RegimeModel:
             repaired = scoring.repair(state)
             graded = np.unique(np.concatenate([linked, rewarded, repaired, expunged]))
             old_grade = scoring.rescore(state, plan, graded)
-            firms_worse = scoring.rate_firms(state, firm_recs)
+            firms_worse = scoring.rate_firms(state, firm_recs, firm_true)
         # 9. listings
-        sanctions.enter(state, plan, linked, lkinds, graded, old_grade, firms_worse)
+        sanctions.enter(state, plan, linked, lkinds, graded, old_grade, firms_worse, lbasis)
         # 10. preemption
         preemption.flag(state, plan)
         # 11. restrictions and the day's accounts
@@ -247,8 +232,10 @@ class RegimeModel:
 BASE_BYTES = 116 * 2**20
 #: Temporaries of a step, per person: ~20 B measured with tracemalloc, ~30 B in
 #: resident memory over a year at 10^6 (the speech cascade of the first steps
-#: and the heap's fragmentation included).
-STEP_TEMP_BYTES = 30.0
+#: and the heap's fragmentation included); the measures that judge each sanction
+#: (wrongly_sanctioned_*, disparate_impact's household-clustered interval) raised
+#: it to ~38 B (peak 278 MB of `scslab run full-regime` at 10^6 for 3 steps).
+STEP_TEMP_BYTES = 45.0
 
 
 def bytes_per_person(params: Any) -> tuple[float, float]:
@@ -269,7 +256,9 @@ def bytes_per_person(params: Any) -> tuple[float, float]:
     people = 1 + 1 + 4 * 4 + 4 / m  # group, flags, four float32 traits, hh_start
     chunk = 300.0 * chunk_rows(n) / n
     build = people + 4 * half + 1 + 4 * half + 2 * ptr + 4 * ties + chunk
-    firm = float(pop.firms.per_person) * (4 + 1 + 4 + 1)  # rep, records, last record, rating
+    firm = float(pop.firms.per_person) * (
+        4 + 1 + 4 + 1 + 1
+    )  # rep, records, true records, last record, rating
     per_person_fields = (
         2  # deg
         + 4  # employer
@@ -277,6 +266,7 @@ def bytes_per_person(params: Any) -> tuple[float, float]:
         + 1 + 1 + 2 + 2  # speaks, visible, seen_n, sanc_n
         + 4 + 4  # last_record, last_unlawful
         + 1 + 1 + 1 + 1 + 2  # deeds, grade, restr, sanc, onlist
+        + 12  # pts_wrong: three float32
     )  # fmt: skip
     state = people + ptr + 4 * ties + per_person_fields + firm + len(params.acts) + 1.0
     return build, state
@@ -301,6 +291,8 @@ _COUNTERS = (
     "c_posts_detected",
     "c_posts_deleted",
     "c_diaspora_detected",
+    "c_firm_listed",
+    "c_family_pressured",
     "s_firm_viol",
     "c_own_days",
     "n_own",

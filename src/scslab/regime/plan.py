@@ -36,6 +36,13 @@ def exit_hazard(
     return float(1.0 - (1.0 - paid) * (1.0 - won))
 
 
+def p_detect(plan: Plan, group: NDArray[Any], k: int, cover: NDArray[Any]) -> NDArray[np.float32]:
+    """True chance that a source records an act of kind `k`, per person (group, coverage byte)."""
+    if plan.p_even:
+        return plan.p_table[0, k][cover]
+    return plan.p_table[group, k, cover]
+
+
 @dataclass
 class Plan:
     """What the mechanisms need, derived from `RegimeParams`."""
@@ -61,12 +68,13 @@ class Plan:
     unlawful: NDArray[np.bool_]
     disfavoured: NDArray[np.bool_]
     act_domain_bit: NDArray[np.uint8]  # 0 when the act names no domain
-    triggers: NDArray[np.bool_]  # unlawful kinds whose record can lead to a blacklisting
+    triggers: NDArray[np.bool_]  # kinds whose record can lead to a blacklisting (lawful too)
     # perception
     a: float
     p_star: float
     c_star: float
-    p_table: NDArray[np.float32]  # (kinds, 256): true detection chance by coverage byte
+    p_table: NDArray[np.float32]  # (groups, kinds, 256): true detection chance by coverage byte
+    p_even: bool  # every group has the same p_table (read through `p_detect`)
     cost: NDArray[np.float64]  # (kinds,): true expected cost of a record
     family_cost: float  # expected cost on the family of a detected post abroad
     firm_p: float
@@ -74,8 +82,10 @@ class Plan:
     # sources
     n_sources: int
     sees: NDArray[np.bool_]  # (sources, kinds), speech only when discourse is on
-    q: NDArray[np.float64]
-    f: NDArray[np.float64]
+    q: NDArray[np.float64]  # (groups, sources): detection_prob x the group's detection_visibility
+    f: NDArray[np.float64]  # (groups, sources): false_record_rate x false_record_visibility
+    f_max: NDArray[np.float64]  # (sources,): the largest false-record rate over groups
+    f_even: bool  # every group has the same false-record rates
     latency: NDArray[np.int64]
     # scoring
     deduction: NDArray[np.float32]
@@ -97,6 +107,7 @@ class Plan:
     list_benefit: NDArray[np.float64]
     list_initial: NDArray[np.float64]  # share of adults listed at init (the stock)
     list_exit: NDArray[np.float64]  # daily exit hazard of a guilty person's own listing
+    list_stay: NDArray[np.float64]  # (lists, 2): expected stay on a true / a false basis
     list_names: list[str]
     domain_names: list[str]
     domain_cost: NDArray[np.float64]
@@ -133,20 +144,25 @@ def make_plan(p: Any) -> Plan:
             j = names.index(nm)
             # acts are watched when surveillance is on; speech when discourse is on
             sees[i, j] = disc if j == speech else surv
-    q = np.array([s.detection_prob for s in sources], dtype=np.float64)
-    f = np.array([s.false_record_rate for s in sources], dtype=np.float64)
+    groups = list(p.population.groups)
+    det_vis = np.array([g.detection_visibility for g in groups], dtype=np.float64)
+    false_vis = np.array([g.false_record_visibility for g in groups], dtype=np.float64)
+    q1 = np.array([s.detection_prob for s in sources], dtype=np.float64)
+    f1 = np.array([s.false_record_rate for s in sources], dtype=np.float64)
+    q = np.minimum(1.0, det_vis[:, None] * q1[None, :])
+    f = np.minimum(1.0, false_vis[:, None] * f1[None, :])
     latency = np.array([s.latency for s in sources], dtype=np.int64)
 
     masks = np.arange(256)
-    miss = np.ones((k, 256), dtype=np.float64)
+    miss = np.ones((len(groups), k, 256), dtype=np.float64)
     for i in range(s_n):
         covered = (masks >> i) & 1 == 1
         for j in range(k):
             if sees[i, j]:
-                miss[j, covered] *= 1.0 - q[i]
+                miss[:, j, covered] *= 1.0 - q[:, i : i + 1]
     if abroad and disc:
         covered = (masks >> ASSOC_BIT) & 1 == 1
-        miss[speech, covered] *= 1.0 - float(p.abroad.association_detection)
+        miss[:, speech, covered] *= 1.0 - float(p.abroad.association_detection)
     p_table = (1.0 - miss).astype(np.float32)
 
     # domains
@@ -190,6 +206,13 @@ def make_plan(p: Any) -> Plan:
         dtype=np.float64,
     )  # fmt: skip
 
+    list_stay = np.zeros((n_l, 2), dtype=np.float64)
+    for li, x in enumerate(lists):
+        cost_day = mask_cost[lmask[li]]
+        for col, success in enumerate((x.appeal_success_true, x.appeal_success_false)):
+            h = exit_hazard(x.fulfilment_rate, x.pressure, cost_day, x.appeal_rate, success)
+            list_stay[li, col] = expected_duration(int(duration[li]), h)
+
     # deductions and bands
     deduction = np.zeros(k, dtype=np.float32)
     for nm, pts in p.scoring.deductions.items():
@@ -202,7 +225,6 @@ def make_plan(p: Any) -> Plan:
             triggers |= entry_acts[li]
             if entry_grade[li] >= 0:
                 triggers |= deduction > 0
-    triggers &= np.array([x.unlawful for x in acts], dtype=bool)
 
     # the true expected cost of a record of each kind (what a fully informed person fears)
     cost = np.zeros(k, dtype=np.float64)
@@ -266,6 +288,7 @@ def make_plan(p: Any) -> Plan:
         p_star=float(p.ambiguity.prior_detection),
         c_star=float(p.ambiguity.prior_cost),
         p_table=p_table,
+        p_even=bool(np.all(p_table == p_table[:1])),
         cost=cost,
         family_cost=float(family_cost),
         firm_p=firm_p,
@@ -274,6 +297,8 @@ def make_plan(p: Any) -> Plan:
         sees=sees,
         q=q,
         f=f,
+        f_max=f.max(axis=0) if len(groups) else f1,
+        f_even=bool(np.all(f == f[:1])),
         latency=latency,
         deduction=deduction,
         band_min=band_min,
@@ -295,6 +320,7 @@ def make_plan(p: Any) -> Plan:
             [x.initial_share if x.kind == "black" else 0.0 for x in lists], dtype=np.float64
         ),
         list_exit=exit_rate,
+        list_stay=list_stay,
         list_names=[x.name for x in lists],
         domain_names=domains,
         domain_cost=d_cost,

@@ -16,7 +16,7 @@ import numpy as np
 from scslab.engine import State
 from scslab.population.people import ABROAD, CHILD
 from scslab.regime.plan import Plan
-from scslab.regime.tables import NO_CAUSE, ORIG_PREEMPT, PREEMPT, sigmoid
+from scslab.regime.tables import BASIS_PREEMPT, NO_CAUSE, ORIG_PREEMPT, PREEMPT, sigmoid
 
 
 def flag(state: State, plan: Plan) -> int:
@@ -54,6 +54,7 @@ def flag(state: State, plan: Plan) -> int:
             duration=int(p.duration),
             cause=np.full(hit.size, NO_CAUSE, np.int64),
             spill=False,
+            basis=BASIS_PREEMPT,
         )
         state.c_preempted += int(hit.size)
     return int(hit.size)

@@ -20,12 +20,17 @@ from numpy.typing import NDArray
 from scslab.engine import State
 from scslab.population.network import neighbours_of
 from scslab.population.people import ABROAD, CHILD, household_of
-from scslab.regime.plan import Plan
+from scslab.regime.plan import Plan, p_detect
 from scslab.regime.tables import (
+    BASIS_FALSE,
+    BASIS_FAMILY,
+    BASIS_MISLINKED,
+    BASIS_TRUE,
     EVER,
     LISTINGS,
     NO_CAUSE,
     NO_LIST,
+    ORIG_DIASPORA,
     ORIG_OWN,
     ORIG_RED,
     ORIGIN_BIT,
@@ -90,14 +95,28 @@ def impose(
     duration: int,
     cause: NDArray[np.int64],
     spill: bool,
+    basis: NDArray[np.uint8] | int,
     until: NDArray[np.int64] | None = None,
+    gravity: float | None = None,
 ) -> None:
     """Open one episode per person: a row for them and, with `spill`, rows for family.
 
-    With `until` (the initial stock), each episode ends at its own step, the
-    listed people's rows are guilty, and the run's listing counters (planned
-    cost, gravity, domains imposed) are left alone: the stock was listed before
-    the run.
+    `basis` is what each person's row rests on (`tables.BASIS_*`); spill-over
+    rows rest on `BASIS_FAMILY`. The run's counters of listings opened in the
+    run are kept here:
+
+    - ``c_domains_imposed`` (amplification): domains of the rows of own
+      listings caused by a person's record (not a firm's rating) and their
+      spill-over rows;
+    - ``c_cost`` and ``c_gravity`` (disproportion): the cost of every row at
+      the expected stay (`Plan.list_stay` by the owner's basis; the full
+      duration for pressure on a family abroad, which has no exit), and the
+      gravity of the act once per episode, or `gravity` once per call when
+      given (pressure on family: the post's gravity once per dissenter).
+      Pre-emptions (no act) and redlists are not priced.
+
+    With `until` (the initial stock), each episode ends at its own step and the
+    counters are left alone: the stock was listed before the run.
     """
     if persons.size == 0:
         return
@@ -106,6 +125,7 @@ def impose(
     ends = np.full(persons.size, t + int(duration), np.int64) if until is None else until
     ep = state.next_episode + np.arange(persons.size, dtype=np.int64)
     state.next_episode += int(persons.size)
+    own_basis = np.broadcast_to(np.asarray(basis, dtype=np.uint8), (persons.size,))
     rows_p = [persons]
     rows_m = [np.full(persons.size, mask, dtype=np.uint8)]
     rows_o = [np.full(persons.size, origin, dtype=np.uint8)]
@@ -113,6 +133,8 @@ def impose(
     rows_c = [cause]
     rows_u = [ends]
     rows_i = [np.zeros(persons.size, bool) if stock else innocent(state, persons)]
+    rows_b = [own_basis]
+    rows_own = [np.arange(persons.size)]
     spill_mask = mask & (plan.spill_household | plan.spill_children)
     if spill and spill_mask:
         member, owner = family_of(state, persons)
@@ -128,6 +150,8 @@ def impose(
         rows_c.append(cause[owner[ok]])
         rows_u.append(ends[owner[ok]])
         rows_i.append(innocent(state, member[ok]))
+        rows_b.append(np.full(int(ok.sum()), BASIS_FAMILY, dtype=np.uint8))
+        rows_own.append(owner[ok])
     p_all = np.concatenate(rows_p)
     m_all = np.concatenate(rows_m)
     c_all = np.concatenate(rows_c)
@@ -143,14 +167,24 @@ def impose(
             "ls_innocent": np.concatenate(rows_i),
             "ls_episode": np.concatenate(rows_e),
             "ls_cause": c_all,
+            "ls_basis": np.concatenate(rows_b),
         },
     )
     state.ls_dirty = True
-    if origin == ORIG_RED or stock:
+    if stock or origin not in (ORIG_OWN, ORIG_DIASPORA):
         return
-    state.c_domains_imposed += int(POPCOUNT[m_all].sum())
-    state.c_cost += float(plan.mask_cost[m_all].sum()) * duration
-    state.c_gravity += float(cause_gravity(state, plan, cause).sum())
+    if origin == ORIG_OWN:
+        by_person = c_all != FIRM_CAUSE
+        state.c_domains_imposed += int(POPCOUNT[m_all[by_person]].sum())
+        wrong = np.isin(own_basis, (BASIS_FALSE, BASIS_MISLINKED)).astype(np.int64)
+        stay = plan.list_stay[list_id, wrong[np.concatenate(rows_own)]]
+        state.c_cost += float((plan.mask_cost[m_all] * stay).sum())
+    else:
+        state.c_cost += float(plan.mask_cost[m_all].sum()) * duration
+    if gravity is None:
+        state.c_gravity += float(cause_gravity(state, plan, cause).sum())
+    else:
+        state.c_gravity += float(gravity)
 
 
 def stationary_ages(
@@ -198,8 +232,9 @@ def initial_stock(state: State, plan: Plan, rng: np.random.Generator) -> None:
         bit = np.uint16(1 << li)
 
         def hazard(k: int, persons: NDArray[np.int64] | None = None) -> NDArray[np.float64]:
-            cover = state.cover if persons is None else state.cover[persons]
-            return propensity(state, plan, k, persons) * plan.p_table[k][cover]
+            idx = slice(None) if persons is None else persons
+            p_det = p_detect(plan, state.group[idx], k, state.cover[idx])
+            return propensity(state, plan, k, persons) * p_det
 
         w = hazard(int(kinds[0]))
         for k in kinds[1:]:
@@ -228,6 +263,7 @@ def initial_stock(state: State, plan: Plan, rng: np.random.Generator) -> None:
             duration=duration,
             cause=cause,
             spill=True,
+            basis=BASIS_TRUE,
             until=int(state.step) + duration - age,
         )
 
@@ -258,16 +294,17 @@ def exits(state: State, plan: Plan, rng: np.random.Generator) -> NDArray[np.int6
         u = rng.random(idx.size)
         appealed = idx[u < plan.list_appeal[lst[idx]]]
         li = lst[appealed]
-        succ = np.where(
-            state.ls_innocent[appealed], plan.list_success_false[li], plan.list_success_true[li]
-        )
-        won = appealed[rng.random(appealed.size) < succ]
+        false_basis = np.isin(state.ls_basis[appealed], (BASIS_FALSE, BASIS_MISLINKED))
+        succ = np.where(false_basis, plan.list_success_false[li], plan.list_success_true[li])
+        won_now = rng.random(appealed.size) < succ
+        won = appealed[won_now]
         state.c_appeals_won += int(won.size)
         ended.append(won)
-        wrong = won[state.ls_innocent[won]]
+        wrong = won[false_basis[won_now]]
         if wrong.size:  # the false record is struck off the state's view
             expunged = np.unique(state.ls_person[wrong].astype(np.int64))
             state.view[expunged] = 0
+            state.pts_wrong[expunged] = 0.0
             state.last_record[expunged] = -1
     if ended:
         done = np.concatenate(ended)
@@ -293,20 +330,35 @@ def enter(
     graded: NDArray[np.int64],
     old_grade: NDArray[np.int8],
     firms_worse: NDArray[np.int64],
+    rec_basis: NDArray[np.uint8] | None = None,
 ) -> None:
-    """List people by the entry rules: a new record, a grade reached, a firm rated."""
+    """List people by the entry rules: a new record, a grade reached, a firm rated.
+
+    Each listing carries its basis: the record's (`integration.arrive`); for a
+    grade, true if the person's true records of unlawful acts alone reach it
+    (`scoring.true_grade`), else the kind of record that deducted most of the
+    other points; for a firm rating, true if the firm's true records alone reach
+    it, else a false record. A person listed on several grounds at once keeps a
+    true one if any. `rec_basis` defaults to true records.
+    """
+    from scslab.regime.scoring import firm_rating_of, true_grade
+
     if not plan.sanctions:
         return
+    if rec_basis is None:
+        rec_basis = np.zeros(rec_persons.size, np.uint8)
     for li in range(plan.n_lists):
         bit = np.uint16(1 << li)
         persons: list[NDArray[np.int64]] = []
         causes: list[NDArray[np.int64]] = []
+        bases: list[NDArray[np.uint8]] = []
         g = int(plan.list_entry_grade[li])
         if plan.list_black[li]:
             if rec_persons.size and plan.list_entry_acts[li].any():
                 sel = plan.list_entry_acts[li][rec_kinds]
                 persons.append(rec_persons[sel])
                 causes.append(rec_kinds[sel])
+                bases.append(rec_basis[sel])
             if g >= 0 and graded.size:
                 new = state.grade[graded]
                 hit = (new >= g) & (old_grade < g)
@@ -314,31 +366,40 @@ def enter(
                 persons.append(who)
                 contrib = state.view[who].astype(np.float32) * plan.deduction
                 causes.append(np.argmax(contrib, axis=1).astype(np.int64))
+                wrong = (np.argmax(state.pts_wrong[who], axis=1) + BASIS_FALSE).astype(np.uint8)
+                bases.append(np.where(true_grade(state, plan, who) >= g, BASIS_TRUE, wrong))
             r = int(plan.list_firm_rating[li])
             if r >= 0 and firms_worse.size:
                 f = firms_worse[state.firm_rating[firms_worse] >= r]
                 persons.append(state.firm_rep[f].astype(np.int64))
                 causes.append(np.full(f.size, FIRM_CAUSE, dtype=np.int64))
+                real = firm_rating_of(state.params, state.firm_true[f]) >= r
+                bases.append(np.where(real, BASIS_TRUE, BASIS_FALSE).astype(np.uint8))
         elif g >= 0 and graded.size:
             new = state.grade[graded]
             hit = (new <= g) & (old_grade > g)
             persons.append(graded[hit])
             causes.append(np.full(int(hit.sum()), NO_CAUSE, dtype=np.int64))
+            bases.append(np.full(int(hit.sum()), BASIS_TRUE, dtype=np.uint8))
         if not persons:
             continue
         who = np.concatenate(persons)
         why = np.concatenate(causes)
+        base = np.concatenate(bases).astype(np.uint8)
         if who.size == 0:
             continue
+        order = np.lexsort((base, who))  # by person, a true basis first
+        who, why, base = who[order], why[order], base[order]
         who, first = np.unique(who, return_index=True)
-        why = why[first]
+        why, base = why[first], base[first]
         ok = ((state.onlist[who] & bit) == 0) & ((state.flags[who] & (CHILD | ABROAD)) == 0)
-        who, why = who[ok], why[ok]
+        who, why, base = who[ok], why[ok], base[ok]
         if who.size == 0:
             continue
         state.onlist[who] |= bit
         if plan.list_black[li]:
             state.c_listings += int(who.size)
+            state.c_firm_listed += int(np.count_nonzero(why == FIRM_CAUSE))
             impose(
                 state,
                 plan,
@@ -349,6 +410,7 @@ def enter(
                 duration=int(plan.list_duration[li]),
                 cause=why,
                 spill=True,
+                basis=base,
             )
         else:
             impose(
@@ -361,6 +423,7 @@ def enter(
                 duration=int(plan.list_duration[li]),
                 cause=why,
                 spill=False,
+                basis=BASIS_TRUE,
             )
 
 

@@ -7,7 +7,9 @@ spell of ``record_ttl`` steps repairs the record (the view is cleared).
 Good deeds (volunteering, donations) arrive by thinning at ``reward_rate``.
 
 Firms are rated A/B/C/D from ``firm_base - firm_deduction * records`` with the
-tax-credit bands (A >= 90, B >= 70, C >= 40, D below).
+tax-credit bands (A >= 90, B >= 70, C >= 40, D below). A firm's true records
+(detected violations, not false records) are also counted (``firm_true``), so
+a listing by firm rating can tell whether the true records alone reach it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,22 @@ def grade_of(plan: Plan, score: NDArray[Any]) -> NDArray[np.int8]:
     worst_first = np.searchsorted(plan.band_min, score, side="right") - 1
     worst_first = np.maximum(worst_first, 0)
     return (len(plan.band_names) - 1 - worst_first).astype(np.int8)
+
+
+def true_grade(state: State, plan: Plan, persons: NDArray[np.int64]) -> NDArray[np.int8]:
+    """The grade `persons` would have on their true records of unlawful acts alone.
+
+    The points deducted by false, mislinked and lawful-act records (``pts_wrong``,
+    kept by `integration.arrive`) are given back.
+    """
+    p = state.params.scoring
+    score = (
+        float(p.base)
+        - state.view[persons].astype(np.float32) @ plan.deduction
+        + state.pts_wrong[persons].sum(axis=1)
+        + np.float32(p.reward_points) * state.deeds[persons].astype(np.float32)
+    )
+    return grade_of(plan, score)
 
 
 def base_grade(params: Any, plan: Plan) -> int:
@@ -67,12 +85,28 @@ def repair(state: State) -> NDArray[np.int64]:
     due = np.flatnonzero((lr >= 0) & (lr <= t - ttl)).astype(np.int64)
     if due.size:
         state.view[due] = 0
+        state.pts_wrong[due] = 0.0
         state.last_record[due] = -1
     return due
 
 
-def rate_firms(state: State, firms: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Apply new firm records, repair clean firms, re-rate; return firms newly worse."""
+def firm_rating_of(params: Any, records: NDArray[Any]) -> NDArray[np.int8]:
+    """Rating (0 = A .. 3 = D) of firms holding `records` records."""
+    p = params.scoring
+    score = float(p.firm_base) - float(p.firm_deduction) * records.astype(np.float64)
+    bands = np.array(p.firm_bands, dtype=np.float64)  # A, B, C lower bounds (falling)
+    return ((score < bands[0]).astype(np.int8) + (score < bands[1]) + (score < bands[2])).astype(
+        np.int8
+    )
+
+
+def rate_firms(
+    state: State, firms: NDArray[np.int64], true: NDArray[np.bool_] | None = None
+) -> NDArray[np.int64]:
+    """Apply new firm records, repair clean firms, re-rate; return firms newly worse.
+
+    `true` marks the records of violations that happened (default: all of them).
+    """
     p = state.params.scoring
     t = int(state.step)
     touched = firms
@@ -81,19 +115,22 @@ def rate_firms(state: State, firms: NDArray[np.int64]) -> NDArray[np.int64]:
         state.firm_records[uniq] = np.minimum(
             state.firm_records[uniq].astype(np.int64) + counts, 255
         ).astype(np.uint8)
+        real = firms if true is None else firms[true]
+        if real.size:
+            u2, c2 = np.unique(real, return_counts=True)
+            state.firm_true[u2] = np.minimum(state.firm_true[u2].astype(np.int64) + c2, 255)
         state.firm_last_record[uniq] = t
         touched = uniq
     lr = state.firm_last_record
     clean = np.flatnonzero((lr >= 0) & (lr <= t - int(p.record_ttl)))
     if clean.size:
         state.firm_records[clean] = 0
+        state.firm_true[clean] = 0
         state.firm_last_record[clean] = -1
         touched = np.union1d(touched, clean)
     if touched.size == 0:
         return touched
-    score = float(p.firm_base) - float(p.firm_deduction) * state.firm_records[touched]
-    bands = np.array(p.firm_bands, dtype=np.float64)  # A, B, C lower bounds (falling)
-    rating = (score < bands[0]).astype(np.int8) + (score < bands[1]) + (score < bands[2])
+    rating = firm_rating_of(state.params, state.firm_records[touched])
     old = state.firm_rating[touched]
     state.firm_rating[touched] = rating
     return touched[rating > old]

@@ -3,8 +3,11 @@
 Each source covers a share of people (its ``coverage`` times the group's
 ``visibility``), drawn once; coverage is one bit per source in the per-person
 ``cover`` byte. A committed act of a kind the source sees is recorded with
-``detection_prob``; every covered adult gets a false record of each kind the
-source sees with ``false_record_rate`` per step (drawn by thinning). Records
+``detection_prob`` times the group's ``detection_visibility`` (at most 1); every
+covered adult gets a false record of each kind the source sees with
+``false_record_rate`` times the group's ``false_record_visibility`` per step
+(drawn by thinning). A group can so be watched more closely on every source,
+including those that cover everybody (courts, government records). Records
 wait in the pending table (``pr_*``) until ``step + latency``: an event table,
 never a person-by-step matrix.
 """
@@ -58,7 +61,12 @@ def record_acts(
     persons: NDArray[np.int64],
     kinds: NDArray[np.int64],
 ) -> NDArray[np.bool_]:
-    """File a record for each source that sees and detects an act; return which acts got one."""
+    """File a record for each source that sees and detects an act; return which acts got one.
+
+    Counts the acts recorded by at least one source: unlawful ones for
+    ``state_recall`` (only while integration is on), kinds that can lead to a
+    blacklisting for ``amplification``.
+    """
     recorded = np.zeros(persons.size, dtype=bool)
     if not plan.surveillance or persons.size == 0:
         return recorded
@@ -66,7 +74,7 @@ def record_acts(
     t = int(state.step)
     for s in range(plan.n_sources):
         sel = plan.sees[s][kinds] & (((cov >> s) & 1) == 1)
-        det = sel & (rng.random(persons.size) < plan.q[s])
+        det = sel & (rng.random(persons.size) < plan.q[state.group[persons], s])
         if det.any():
             append(
                 state,
@@ -79,6 +87,9 @@ def record_acts(
                 },
             )
         recorded |= det
+    if plan.integration:  # recall is the state's: records kept in silos are never seen
+        state.c_unlawful_recorded += int(recorded[plan.unlawful[kinds]].sum())
+    state.c_trigger_recorded += int(recorded[plan.triggers[kinds]].sum())
     return recorded
 
 
@@ -90,11 +101,13 @@ def false_records(state: State, plan: Plan, rng: np.random.Generator) -> int:
     t = int(state.step)
     made = 0
     for s in range(plan.n_sources):
-        f = float(plan.f[s])
+        f = float(plan.f_max[s])
         if f <= 0:
             continue
         for k in np.flatnonzero(plan.sees[s]):
             cand = candidates(rng, n, f)
+            if not plan.f_even:  # thinning by the group's rate
+                cand = cand[rng.random(cand.size) * f < plan.f[state.group[cand], s]]
             cand = cand[(((state.cover[cand] >> s) & 1) == 1) & ((state.flags[cand] & CHILD) == 0)]
             if cand.size:
                 append(
@@ -123,7 +136,7 @@ def record_speech(
         if not plan.sees[s, k]:
             continue
         mine = speakers[((cov >> s) & 1) == 1]
-        det = mine[rng.random(mine.size) < plan.q[s]]
+        det = mine[rng.random(mine.size) < plan.q[state.group[mine], s]]
         if det.size:
             append(
                 state,
@@ -149,11 +162,12 @@ def record_speech(
 
 def record_firms(
     state: State, plan: Plan, rng: np.random.Generator, violators: NDArray[np.int64]
-) -> NDArray[np.int64]:
-    """Regulators' records of firms: detected violations plus false records (firm indices)."""
+) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Regulators' records of firms: (firm indices, true) for detected violations and false ones."""
     if not plan.surveillance:
-        return np.empty(0, np.int64)
+        return np.empty(0, np.int64), np.empty(0, bool)
     p = state.params.surveillance
     det = violators[rng.random(violators.size) < float(p.firm_detection_prob)]
     false = candidates(rng, state.firm_rep.size, float(p.firm_false_record_rate))
-    return np.concatenate([det, false])
+    true = np.concatenate([np.ones(det.size, bool), np.zeros(false.size, bool)])
+    return np.concatenate([det, false]), true

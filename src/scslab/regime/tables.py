@@ -29,6 +29,18 @@ ORIGIN_BIT = np.array([OWN, FAMILY, PREEMPT, DFAM, RED], dtype=np.uint8)
 NO_LIST = 255
 NO_CAUSE = 255
 
+# what a row of the listings table rests on (``ls_basis``): a true record, correctly
+# linked, of an unlawful act that the list punishes; or one of the wrongful bases
+BASIS_TRUE = 0  # a true, correctly linked record of an unlawful act the list punishes
+BASIS_FALSE = 1  # a false record (no act at all)
+BASIS_MISLINKED = 2  # a true record linked to the wrong person
+BASIS_LAWFUL = 3  # a true record of a lawful act (speech, a petition)
+BASIS_FAMILY = 4  # spill-over to a family member of the listed person
+BASIS_PREEMPT = 5  # a risk score: no act at all
+BASIS_DIASPORA = 6  # pressure on the family at home of a dissenter abroad
+#: Names of the wrongful bases, in code order from `BASIS_FALSE` (measure names).
+BASIS_NAMES = ("false_record", "mislinked", "lawful_act", "family", "preemption", "diaspora_family")
+
 POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
 
 PENDING = {"pr_person": np.int32, "pr_kind": np.uint8, "pr_true": np.bool_, "pr_due": np.int32}
@@ -41,6 +53,7 @@ LISTINGS = {
     "ls_innocent": np.bool_,
     "ls_episode": np.int32,
     "ls_cause": np.uint8,
+    "ls_basis": np.uint8,
 }
 
 

@@ -119,3 +119,23 @@ def time_axis(ax: Any, dated: bool) -> None:
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     ax.set_xlabel("date")
+
+
+def band(ax: Any, x: Any, lo: Any, hi: Any, *, color: str, alpha: float = 0.18) -> None:
+    """Shade an interval around a line (a run with replicates: the 95 % interval per step).
+
+    Steps where the interval is undefined (NaN: fewer than two replicates with
+    a value) are left unshaded.
+    """
+    import numpy as np
+
+    lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+    ok = ~(np.isnan(lo) | np.isnan(hi))
+    ax.fill_between(x, lo, hi, where=ok, color=color, alpha=alpha, lw=0, interpolate=False)
+
+
+def band_handle(color: str, alpha: float = 0.18) -> Any:
+    """A legend entry for `band`."""
+    from matplotlib.patches import Patch
+
+    return Patch(facecolor=color, alpha=alpha, lw=0)

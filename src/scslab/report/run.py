@@ -1,8 +1,11 @@
 """Figures and text for one run folder (with or without ``baseline/``).
 
 Each figure is drawn when the metric columns it needs are present, so the
-report works for every model: a figure is a function ``RunData -> Figure or
-None`` in `RUN_FIGURES`, tried in order. Group measures are found by prefix.
+report works for every model: a figure is a function ``RunData -> Figure``,
+``None`` or a list of figures in `RUN_FIGURES`, tried in order. What a measure
+is (its label, whether it is a share, whether it is a headline measure, its
+topic, the family it belongs to) comes from the model's declarations
+(`scslab.engine.describe`), read through ``RunData.words``.
 """
 
 from __future__ import annotations
@@ -10,49 +13,27 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from scslab.report import plot
+from scslab.report import intervals, plot
+from scslab.report.intervals import Intervals
 from scslab.report.plot import WITH, WITHOUT, Figure
 from scslab.report.words import (
-    compare,
+    Words,
     first_sentences,
-    fmt,
-    fmt_diff,
-    is_share,
     join,
-    label,
     number,
     sentence,
-    short_label,
     trend,
 )
 
-#: The measures that say most about the system, in order; a run shows those it has.
-HEADLINE = [
-    "sanctioned_share",
-    "sanctioned_innocent_share",
-    "dissent_public",
-    "falsification_gap",
-    "restriction_person_days",
-    "welfare",
-    "preempted",
-    "disfavoured_rate",
-    "firm_compliance",
-    "diaspora_dissent_public",
-    "public_opposition",
-    "private_opposition",
-]
 #: At most this many panels in a small-multiples figure.
 MAX_PANELS = 12
-#: Prefix of the per-group sanctioned shares (``sanctioned_share_<group>``).
-GROUP_PREFIX = "sanctioned_share_"
-#: Prefixes of per-domain restriction measures, when the scenario names no domains.
-DOMAIN_PREFIXES = ("restricted_", "restriction_share_", "restriction_days_", "domain_")
 
 
 @dataclass
@@ -65,10 +46,21 @@ class RunData:
     baseline: pl.DataFrame | None = None
     baseline_manifest: dict[str, Any] | None = None
     used: set[str] = field(default_factory=set)
+    #: A run with replicates: the intervals (bands and mean ± half-width), else None.
+    intervals: Intervals | None = None
 
     @property
     def model(self) -> str:
         return str(self.manifest.get("model") or self.scenario.get("model", "?"))
+
+    @cached_property
+    def words(self) -> Words:
+        """Labels and shares of this model's measures, from its declarations."""
+        return Words.of(self.model)
+
+    def family(self, placeholder: str) -> list[str]:
+        """Columns of the declared family with `placeholder` (``"group"``, ``"domain"``)."""
+        return self.words.desc.members(self.columns, placeholder)
 
     @property
     def scenario(self) -> dict[str, Any]:
@@ -139,12 +131,15 @@ def read_run_folder(path: Path) -> RunData:
     base_dir = path / "baseline"
     if (base_dir / "run.json").is_file():
         data.baseline, data.baseline_manifest = read_run(base_dir)
+    data.intervals = Intervals.read(path, manifest)
     return data
 
 
 # --------------------------------------------------------------------------- helpers
 def _line(ax: Any, data: RunData, name: str, *, color: str = WITH, lab: str | None = None) -> None:
     ax.plot(data.times(), data.series(name), color=color, lw=1.4, label=lab)
+    if data.intervals is not None:
+        data.intervals.band(ax, name, color=color, share=data.words.is_share(name))
 
 
 def _base_line(ax: Any, data: RunData, name: str, *, lab: str | None = None) -> bool:
@@ -152,11 +147,13 @@ def _base_line(ax: Any, data: RunData, name: str, *, lab: str | None = None) -> 
     if b is None:
         return False
     ax.plot(b[0], b[1], color=WITHOUT, lw=1.2, ls="--", label=lab)
+    if data.intervals is not None:
+        data.intervals.band(ax, name, color=WITHOUT, arm="without", share=data.words.is_share(name))
     return True
 
 
-def _share_axis(ax: Any, name: str) -> None:
-    if is_share(name):
+def _share_axis(ax: Any, data: RunData, name: str) -> None:
+    if data.words.is_share(name):
         plot.percent_axis(ax)
 
 
@@ -168,6 +165,9 @@ def _with_without_legend(fig: Any, data: RunData) -> None:
     if data.baseline is not None:
         handles.append(Line2D([], [], color=WITHOUT, lw=1.2, ls="--"))
         labels.append("without (baseline, same random numbers)")
+    if data.intervals is not None:
+        handles.append(plot.band_handle(WITH))
+        labels.append(data.intervals.legend)
     plot.legend_below(fig, handles, labels)
 
 
@@ -176,8 +176,8 @@ def _small_multiples(data: RunData, names: Sequence[str]) -> Any:
     for ax, name in zip(axes, names, strict=True):
         _line(ax, data, name)
         _base_line(ax, data, name)
-        plot.title(ax, short_label(name))
-        _share_axis(ax, name)
+        plot.title(ax, data.words.short_label(name))
+        _share_axis(ax, data, name)
         plot.time_axis(ax, data.dated)
     _with_without_legend(fig, data)
     return fig
@@ -186,12 +186,16 @@ def _small_multiples(data: RunData, names: Sequence[str]) -> Any:
 def _describe_final(data: RunData, name: str) -> str:
     s = data.series(name)
     final, base = data.final(name), data.base_final(name)
+    w = data.words
+    label, fmt = w.label, w.fmt
     if s.size == 0:
         return f"{label(name)}: no value"
+    if data.intervals is not None:
+        return data.intervals.describe(w, name)
     first = float(s[0])
     if float(np.nanmax(s)) == float(np.nanmin(s)) and (base is None or base == final):
         return f"{label(name)} stays at {fmt(name, final)}"
-    text = f"{label(name)} ends at {compare(name, final, base)}"
+    text = f"{label(name)} ends at {w.compare(name, final, base)}"
     if s.size > 2:
         peak = float(np.nanmax(s))
         at = int(np.nanargmax(s))
@@ -204,7 +208,8 @@ def _describe_final(data: RunData, name: str) -> str:
 
 # --------------------------------------------------------------------------- figures
 def headline(data: RunData) -> Figure | None:
-    names = [n for n in HEADLINE if data.has(n)]
+    """The model's headline measures (its declarations), or the first measures."""
+    names = [n for n in data.words.desc.headline if data.has(n)][:MAX_PANELS]
     generic = not names
     if generic:
         names = data.columns[:MAX_PANELS]
@@ -315,8 +320,8 @@ def axelrod_classic(data: RunData) -> Figure | None:
     if data.has("established", "collapsed"):
         text += (
             " At the end the norm is established in "
-            f"{fmt('established', data.final('established'))} of populations and has "
-            f"collapsed in {fmt('collapsed', data.final('collapsed'))}"
+            f"{data.words.fmt('established', data.final('established'))} of populations and "
+            f"has collapsed in {data.words.fmt('collapsed', data.final('collapsed'))}"
             " (Galan and Izquierdo's thresholds)."
         )
     metanorms = data.params.get("metanorms")
@@ -380,6 +385,7 @@ def falsification(data: RunData) -> Figure | None:
     if pair is None:
         return None
     private, public = pair
+    fmt, fmt_diff = data.words.fmt, data.words.fmt_diff
     data.used.update(pair)
     gap = "falsification_gap" if data.has("falsification_gap") else None
     if gap:
@@ -390,10 +396,12 @@ def falsification(data: RunData) -> Figure | None:
     ax = axes[0]
     ax.plot(steps, p, color="#7570b3", lw=1.4, label="private (what people think)")
     ax.plot(steps, q, color=WITH, lw=1.4, label="public (what people say)")
+    intervals.band(data, ax, private, "#7570b3")
+    intervals.band(data, ax, public, WITH)
     ax.fill_between(steps, q, p, color=WITH, alpha=0.12, label="falsification gap")
     ax.set_title("with the system" if data.baseline is not None else "private vs public")
     plot.time_axis(ax, data.dated)
-    _share_axis(ax, public)
+    _share_axis(ax, data, public)
     ax.legend(loc="best")
     if data.baseline is not None:
         bp, bq = data.base(private), data.base(public)
@@ -401,37 +409,38 @@ def falsification(data: RunData) -> Figure | None:
         if bp is not None and bq is not None:
             ax2.plot(bp[0], bp[1], color="#7570b3", lw=1.4, ls="--", label="private")
             ax2.plot(bq[0], bq[1], color=WITHOUT, lw=1.4, ls="--", label="public")
+            intervals.band(data, ax2, private, "#7570b3", arm="without")
+            intervals.band(data, ax2, public, WITHOUT, arm="without")
             ax2.fill_between(bq[0], bq[1], bp[1], color=WITHOUT, alpha=0.10)
             ax2.sharey(ax)
         ax2.set_title("without the system (baseline)")
         plot.time_axis(ax2, data.dated)
-        _share_axis(ax2, public)
+        _share_axis(ax2, data, public)
         ax2.legend(loc="best")
     pf, qf = float(p[-1]), float(q[-1])
     # The model's own gap measure when it reports one, else private minus public.
     g = data.final(gap) if gap else pf - qf
+    label = data.words.label
     text = (
-        f"At step {data.last_step}, {fmt(private, pf)} dissent in private and "
-        f"{fmt(public, qf)} in public; the falsification gap is "
-        f"{fmt_diff(public, g).lstrip('+')}"
+        f"At step {data.last_step}, {label(private)} is {fmt(private, pf)} and "
+        f"{label(public)} {fmt(public, qf)}; the gap is {fmt_diff(public, g).lstrip('+')}."
     )
-    text += "."
     if data.baseline is not None:
         bpf, bqf = data.base_final(private), data.base_final(public)
         if bpf is not None and bqf is not None:
             bg = data.base_final(gap) if gap else None
             bg = bpf - bqf if bg is None else bg
             text += (
-                f" Without the system: {fmt(private, bpf)} in private and {fmt(public, bqf)} "
-                f"in public (a gap of {fmt_diff(public, bg).lstrip('+')})."
+                f" Without the system: {fmt(private, bpf)} and {fmt(public, bqf)} "
+                f"(a gap of {fmt_diff(public, bg).lstrip('+')})."
             )
             bp = data.base(private)
             if bp is not None and bp[1].shape == p.shape and np.allclose(bp[1], p, atol=1e-9):
-                text += (
-                    " Private dissent is the same in both worlds: the system changes what "
-                    "people say, not what they think."
+                text += " " + sentence(
+                    f"{label(private)} is the same in both worlds: the system changes what "
+                    "people say, not what they think"
                 )
-            text += f" The system moves public dissent by {fmt_diff(public, qf - bqf)}."
+            text += f" The system moves {label(public)} by {fmt_diff(public, qf - bqf)}."
     return Figure(
         "falsification",
         "Public vs private dissent: the falsification gap",
@@ -441,152 +450,106 @@ def falsification(data: RunData) -> Figure | None:
     )
 
 
-def _group_names(data: RunData) -> list[str]:
-    pop = data.params.get("population")
-    groups = pop.get("groups") if isinstance(pop, dict) else None
-    if isinstance(groups, list):
-        names = [str(g.get("name")) for g in groups if isinstance(g, dict)]
-        cols = [f"{GROUP_PREFIX}{n}" for n in names if data.has(f"{GROUP_PREFIX}{n}")]
-        if cols:
-            return cols
-    return data.prefixed(GROUP_PREFIX)
+def _member(data: RunData, col: str) -> str:
+    """The member a family column stands for, in words (``"traffic violation"``)."""
+    m = data.words.desc.measure(col)
+    return (m.member(col) if m is not None and m.is_family else col).replace("_", " ")
+
+
+def _family_title(data: RunData, col: str) -> str:
+    """A family's label with its placeholder shown: "people restricted in <domain>"."""
+    m = data.words.desc.measure(col)
+    if m is None or not m.is_family:
+        return data.words.short_label(col)
+    return m.label.replace("{" + m.placeholder + "}", f"<{m.placeholder}>").split(" (")[0]
 
 
 def group_sanctions(data: RunData) -> Figure | None:
-    cols = _group_names(data)
+    """The declared per-``{group}`` family (the sanctioned share of each group)."""
+    cols = data.family("group")
     if not cols:
         return None
+    w = data.words
     data.used.update(cols)
-    has_di = data.has("disparate_impact")
-    if has_di:
-        data.used.add("disparate_impact")
+    di = [
+        n for n in ("disparate_impact", "disparate_impact_lo", "disparate_impact_hi") if data.has(n)
+    ]
+    data.used.update(di)
     steps = data.times()
     fig, axes = plot.new_figure(2, row_height=3.0)
     ax = axes[0]
     finals = []
     for i, col in enumerate(cols):
         color = plot.PALETTE[i % len(plot.PALETTE)]
-        group = col.removeprefix(GROUP_PREFIX)
+        group = _member(data, col)
         ax.plot(steps, data.series(col), color=color, lw=1.4, label=group)
-        finals.append((group, data.final(col), color))
-    ax.set_title("sanctioned share by group")
+        intervals.band(data, ax, col, color)
+        finals.append((group, col, data.final(col), color))
+    plot.title(ax, _family_title(data, cols[0]))
     plot.time_axis(ax, data.dated)
-    plot.percent_axis(ax)
+    _share_axis(ax, data, cols[0])
     ax.legend(loc="best")
     ax = axes[1]
-    ax.bar([g for g, _, _ in finals], [v for _, v, _ in finals], color=[c for _, _, c in finals])
+    ax.bar(
+        [g for g, *_ in finals],
+        [v for _, _, v, _ in finals],
+        color=[c for *_, c in finals],
+        yerr=intervals.yerr(data, [col for _, col, _, _ in finals]),
+    )
     ax.set_title(f"at step {data.last_step}")
-    plot.percent_axis(ax)
-    parts = [f"{g} {fmt('sanctioned_share', v)}" for g, v, _ in finals]
-    text = f"Sanctioned at step {data.last_step}: {join(parts)}."
-    ranked = sorted(finals, key=lambda t: t[1])
-    lo, hi = ranked[0], ranked[-1]
-    if len(finals) > 1 and lo[1] > 0:
+    _share_axis(ax, data, cols[0])
+    parts = [f"{g} {w.fmt(c, v)}" for g, c, v, _ in finals]
+    text = f"At step {data.last_step}, by group: {join(parts)}."
+    if "disparate_impact" in di:
+        v = data.final("disparate_impact")
+        text += f" {sentence(w.label('disparate_impact'))[:-1]} at the end: "
         text += (
-            f" People in the {hi[0]} group are sanctioned at {hi[1] / lo[1]:.2g} times the "
-            f"rate of the {lo[0]} group."
+            "no value (withheld below its minimum count of events; see docs/metrics.md)"
+            if math.isnan(v)
+            else w.fmt("disparate_impact", v)
         )
-    elif len(finals) > 1 and hi[1] > 0:
-        text += f" Only some groups are hit: none of the {lo[0]} group is sanctioned."
-    if has_di:
-        text += f" Disparate impact at the end: {number(data.final('disparate_impact'))}."
+        if "disparate_impact_lo" in di and "disparate_impact_hi" in di:
+            lo = data.final("disparate_impact_lo")
+            hi = data.final("disparate_impact_hi")
+            if not (math.isnan(lo) or math.isnan(hi)):
+                text += f" (95% interval {number(lo)} to {number(hi)})"
+        text += "."
     return Figure(
         "groups",
-        "Sanctioned share by group",
+        "By group",
         text,
         plot.to_png(fig),
-        alt="sanctioned share of each group over time",
+        alt="each group's measure over time",
     )
 
 
-def _domain_columns(data: RunData) -> list[tuple[str, str]]:
-    sanctions = data.params.get("sanctions")
-    domains = sanctions.get("domains") if isinstance(sanctions, dict) else None
-    out: list[tuple[str, str]] = []
-    if isinstance(domains, list):
-        names = [str(d.get("name")) for d in domains if isinstance(d, dict)]
-        for name in names:
-            for col in data.columns:
-                if col.endswith(f"_{name}") and not col.startswith(GROUP_PREFIX):
-                    if col.removesuffix(f"_{name}") in {"acts"}:
-                        continue
-                    out.append((name, col))
-                    break
-        if out:
-            return out
-    for prefix in DOMAIN_PREFIXES:
-        cols = data.prefixed(prefix)
-        if cols:
-            return [(c.removeprefix(prefix), c) for c in cols]
-    return []
-
-
-#: Measures of what sanctions do, drawn beside the domains.
-SANCTION_MEASURES = (
-    "family_sanctioned",
-    "restriction_person_days",
-    "amplification",
-    "cross_context_share",
-    "disproportion",
-    "blocked_per_listed_year",
-)
-
-
-def sanctions_domains(data: RunData) -> Figure | None:
-    domains = _domain_columns(data)
-    extra = [n for n in SANCTION_MEASURES if data.has(n) and n not in data.used]
-    if not domains and not extra:
+def domains(data: RunData) -> Figure | None:
+    """The declared per-``{domain}`` family (restrictions in each domain)."""
+    cols = [c for c in data.family("domain") if c not in data.used]
+    if not cols:
         return None
-    data.used.update(c for _, c in domains)
-    data.used.update(extra)
-    n_panels = (1 if domains else 0) + len(extra)
-    fig, axes = plot.new_figure(n_panels, row_height=2.9)
-    i = 0
-    text_parts: list[str] = []
-    if domains:
-        ax = axes[0]
-        finals = []
-        for j, (dom, col) in enumerate(domains):
-            color = plot.PALETTE[j % len(plot.PALETTE)]
-            ax.plot(data.times(), data.series(col), color=color, lw=1.3, label=dom)
-            finals.append((dom, col, data.final(col)))
-        ax.set_title("restrictions by domain")
-        plot.time_axis(ax, data.dated)
-        _share_axis(ax, domains[0][1])
-        ax.legend(loc="best", fontsize=7)
-        i = 1
-        ranked = sorted(finals, key=lambda t: -t[2])
-        hit = [f"{d} ({fmt(c, v)})" for d, c, v in ranked if v > 0]
-        if hit:
-            text_parts.append(f"Restrictions at step {data.last_step} by domain: {join(hit)}")
-        else:
-            text_parts.append("No restriction is in force at the end")
-    elif data.model == "regime":
-        text_parts.append(
-            "The run reports no measure per restriction domain, so the domains are summed up "
-            "by the share of restriction person-days outside the act's own domain"
-            if data.has("cross_context_share")
-            else "The run reports no measure per restriction domain"
-        )
-    for name in extra:
-        ax = axes[i]
-        i += 1
-        _line(ax, data, name)
-        _base_line(ax, data, name)
-        plot.title(ax, short_label(name))
-        plot.time_axis(ax, data.dated)
-        _share_axis(ax, name)
-        text_parts.append(
-            f"{label(name)}: {compare(name, data.final(name), data.base_final(name))}"
-        )
-    _with_without_legend(fig, data)
-    text = " ".join(sentence(t) for t in text_parts)
+    w = data.words
+    data.used.update(cols)
+    fig, (ax,) = plot.new_figure(1, row_height=2.9)
+    finals = []
+    for j, col in enumerate(cols):
+        color = plot.PALETTE[j % len(plot.PALETTE)]
+        dom = _member(data, col)
+        ax.plot(data.times(), data.series(col), color=color, lw=1.3, label=dom)
+        intervals.band(data, ax, col, color)
+        finals.append((dom, col, data.final(col)))
+    plot.title(ax, _family_title(data, cols[0]))
+    plot.time_axis(ax, data.dated)
+    _share_axis(ax, data, cols[0])
+    ax.legend(loc="best", fontsize=7)
+    ranked = sorted(finals, key=lambda t: -t[2])
+    hit = [f"{d} ({w.fmt(c, v)})" for d, c, v in ranked if v > 0]
+    if hit:
+        text = f"At step {data.last_step}, by domain: {join(hit)}."
+    else:
+        text = f"At step {data.last_step}, every measure by domain is 0."
     return Figure(
-        "sanctions",
-        "Sanctions by domain and through family ties",
-        text,
-        plot.to_png(fig),
-        alt="restrictions by domain, sanctions through family ties",
+        "domains", "By domain", text, plot.to_png(fig), alt="each domain's measure over time"
     )
 
 
@@ -603,33 +566,33 @@ def _named(
     return Figure(name, title, text, plot.to_png(fig), alt=alt)
 
 
-def lists(data: RunData) -> Figure | None:
-    return _named(
-        data,
-        "lists",
-        "Blacklists and redlists",
-        [
-            "listed_share_adults",
-            "ever_listed_share_adults",
-            "new_listings_per_adult",
-            "redlisted_share",
-        ],
-        alt="shares of people on lists over time",
-    )
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-") or "topic"
 
 
-def preemption(data: RunData) -> Figure | None:
-    fig = _named(
-        data,
-        "preemption",
-        "Pre-emption: people restricted before they act",
-        ["preempted", "preempted_innocent_share"],
-        alt="people restricted pre-emptively over time",
-    )
-    return fig
+def topics(data: RunData) -> list[Figure]:
+    """One figure per declared topic: its measures not drawn yet, with and without."""
+    desc = data.words.desc
+    out = []
+    for topic in desc.topics:
+        names = []
+        for c in data.columns:
+            m = desc.measure(c)
+            if m is not None and m.topic == topic:
+                names.append(c)
+        fig = _named(
+            data,
+            f"topic-{_slug(topic)}",
+            topic[:1].upper() + topic[1:],
+            names[:MAX_PANELS],
+            alt=f"{topic} over time",
+        )
+        if fig is not None:
+            out.append(fig)
+    return out
 
 
-def _shares(ax: Any, data: RunData, cols: Sequence[str], prefix: str, title: str) -> str:
+def _shares(ax: Any, data: RunData, cols: Sequence[str], title: str) -> str:
     """One line per category on a log axis (a few people in a rare grade stay visible)."""
     steps = data.times()
     finals = []
@@ -640,22 +603,23 @@ def _shares(ax: Any, data: RunData, cols: Sequence[str], prefix: str, title: str
             np.where(y > 0, y, np.nan),
             color=plot.PALETTE[i % len(plot.PALETTE)],
             lw=1.4,
-            label=c.removeprefix(prefix),
+            label=_member(data, c),
         )
-        finals.append((c.removeprefix(prefix), float(y[-1]) if y.size else math.nan))
-    if any(v > 0 for _, v in finals):
+        finals.append((_member(data, c), c, float(y[-1]) if y.size else math.nan))
+    if any(v > 0 for *_, v in finals):
         ax.set_yscale("log")
-    plot.percent_axis(ax)
+    _share_axis(ax, data, cols[0])
     plot.title(ax, title + " (log scale)")
     plot.time_axis(ax, data.dated)
     ax.legend(loc="best", fontsize=7, ncols=min(3, len(cols)))
-    ranked = sorted(finals, key=lambda t: -t[1])
-    return join(f"{n} {fmt('grade_', v)}" for n, v in ranked if v > 0)
+    ranked = sorted(finals, key=lambda t: -t[2])
+    return join(f"{n} {data.words.fmt(c, v)}" for n, c, v in ranked if v > 0)
 
 
 def grades(data: RunData) -> Figure | None:
-    people = data.prefixed("grade_")
-    firms = data.prefixed("firm_rating_")
+    """The declared ``{band}`` (people by grade) and ``{rating}`` (firms by rating) families."""
+    people = data.family("band")
+    firms = data.family("rating")
     if not people and not firms:
         return None
     data.used.update(people)
@@ -665,11 +629,11 @@ def grades(data: RunData) -> Figure | None:
     parts = []
     i = 0
     if people:
-        shares = _shares(axes[i], data, people, "grade_", "people by grade")
+        shares = _shares(axes[i], data, people, "people by grade")
         parts.append(f"At step {data.last_step}, people by grade: {shares}")
         i += 1
     if firms:
-        shares = _shares(axes[i], data, firms, "firm_rating_", "firms by rating")
+        shares = _shares(axes[i], data, firms, "firms by rating")
         parts.append(f"firms by rating: {shares}")
     return Figure(
         "grades",
@@ -684,11 +648,14 @@ def precision_recall(data: RunData) -> Figure | None:
     names = [n for n in ("state_precision", "state_recall") if data.has(n)]
     if not names:
         return None
+    w = data.words
+    fmt, short_label = w.fmt, w.short_label
     data.used.update(names)
     fig, (ax,) = plot.new_figure(1, row_height=3.0)
     colors = {"state_precision": "#2166ac", "state_recall": "#e08214"}
     for n in names:
         ax.plot(data.times(), data.series(n), color=colors[n], lw=1.4, label=short_label(n))
+        intervals.band(data, ax, n, colors[n])
     ax.set_ylim(-0.02, 1.02)
     plot.percent_axis(ax)
     plot.time_axis(ax, data.dated)
@@ -699,14 +666,14 @@ def precision_recall(data: RunData) -> Figure | None:
         v = data.final("state_precision")
         parts.append(
             f"{fmt('state_precision', v)} of the state's records are true "
-            f"(so {fmt('state_precision', 1 - v)} are false or pinned on the wrong person)"
+            f"(so {fmt('state_precision', 1 - v)} are false or linked to the wrong person)"
             if not math.isnan(v)
             else "the state holds no record yet"
         )
     if "state_recall" in names:
         parts.append(
-            f"it has recorded {fmt('state_recall', data.final('state_recall'))} of the acts "
-            "people committed"
+            f"it has recorded {fmt('state_recall', data.final('state_recall'))} of the "
+            "unlawful acts people committed"
         )
     text = sentence(f"At step {data.last_step}, " + "; ".join(parts))
     return Figure(
@@ -719,7 +686,8 @@ def precision_recall(data: RunData) -> Figure | None:
 
 
 def acts(data: RunData) -> Figure | None:
-    cols = data.prefixed("acts_")
+    """The declared ``{kind}`` family (acts committed by kind)."""
+    cols = [c for c in data.family("kind") if c not in data.used]
     if not cols:
         return None
     cols = cols[:MAX_PANELS]
@@ -735,7 +703,7 @@ def acts(data: RunData) -> Figure | None:
         if base_mean > 0:
             change = 100 * (with_mean - base_mean) / base_mean
             if abs(change) >= 5:
-                parts.append(f"{c.removeprefix('acts_')} {change:+.0f}%")
+                parts.append(f"{_member(data, c)} {change:+.0f}%")
     if parts:
         text = (
             "Over the run, the system changes how often people commit each act "
@@ -746,7 +714,7 @@ def acts(data: RunData) -> Figure | None:
     else:
         text = (
             "Acts committed by kind over the run: "
-            + join(f"{c.removeprefix('acts_')} {trend(data.series(c).tolist())}" for c in cols)
+            + join(f"{_member(data, c)} {trend(data.series(c).tolist())}" for c in cols)
             + "."
         )
     return Figure(
@@ -762,7 +730,8 @@ def other_measures(data: RunData) -> Figure | None:
     data.used.update(shown)
     fig = _small_multiples(data, shown)
     text = sentence(
-        "Over the run, " + join(f"{label(c)} {trend(data.series(c).tolist())}" for c in shown)
+        "Over the run, "
+        + join(f"{data.words.label(c)} {trend(data.series(c).tolist())}" for c in shown)
     )
     if len(rest) > len(shown):
         text += f" ({len(rest) - len(shown)} more measures are in metrics.parquet.)"
@@ -771,16 +740,15 @@ def other_measures(data: RunData) -> Figure | None:
     )
 
 
-RUN_FIGURES: list[Callable[[RunData], Figure | None]] = [
+RUN_FIGURES: list[Callable[[RunData], Figure | list[Figure] | None]] = [
     headline,
     epstein_classic,
     axelrod_classic,
     granovetter_run,
     falsification,
     group_sanctions,
-    sanctions_domains,
-    lists,
-    preemption,
+    domains,
+    topics,
     precision_recall,
     grades,
     acts,
@@ -792,9 +760,13 @@ def run_figures(data: RunData) -> list[Figure]:
     """Every figure whose measures the run has, in the catalogue's order."""
     out = []
     for draw in RUN_FIGURES:
+        before = set(data.used)
         fig = draw(data)
-        if fig is not None:
-            out.append(fig)
+        figs = fig if isinstance(fig, list) else [] if fig is None else [fig]
+        if data.intervals is not None and len(figs) == 1:  # quote what the text did not
+            drawn = [c for c in data.columns if c in data.used - before]
+            figs[0].text += data.intervals.note(data.words, drawn, data.last_step)
+        out.extend(figs)
     return out
 
 
@@ -811,6 +783,8 @@ def run_summary(data: RunData, figures: Sequence[Figure]) -> str:
             ", next to its counterfactual: the same society, with every mechanism of the "
             "system switched off, on the same random numbers"
         )
-    text += ". "
-    text += " ".join(first_sentences(f.text, 4) for f in figures[:2])
+    text += "."
+    if data.intervals is not None:
+        text += data.intervals.lead()
+    text += " " + " ".join(first_sentences(f.text, 4) for f in figures[:2])
     return text

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +21,12 @@ import polars as pl
 from scslab.errors import StoreError, did_you_mean
 from scslab.report import plot
 from scslab.report.plot import WITH, WITHOUT, Figure
-from scslab.report.run import HEADLINE
 from scslab.report.words import (
+    Words,
     first_sentences,
-    fmt,
-    is_share,
     join,
-    label,
     number,
     sentence,
-    short_label,
 )
 
 #: Columns of ``runs`` that are not varied paths.
@@ -45,13 +42,6 @@ RUN_COLUMNS = {
     "wall_time_s",
     "worker",
     "manifest",
-}
-#: Headline measures of the canonical models, for a sweep that names none.
-MODEL_MEASURES = {
-    "epstein": ["active", "jailed"],
-    "axelrod": ["mean_boldness", "mean_vengefulness", "established", "collapsed"],
-    "granovetter": ["rioters"],
-    "kuran": ["public_opposition", "falsification_gap"],
 }
 #: Above this many distinct values a parameter was sampled, not gridded: scatter.
 MAX_LEVELS = 25
@@ -77,6 +67,11 @@ class SweepData:
     def model(self) -> str:
         scn = self.meta.get("scenario")
         return str(scn.get("model", "?")) if isinstance(scn, dict) else "?"
+
+    @cached_property
+    def words(self) -> Words:
+        """Labels and shares of this model's measures, from its declarations."""
+        return Words.of(self.model)
 
     @property
     def has_baseline(self) -> bool:
@@ -157,8 +152,7 @@ def choose_measures(data: SweepData, chosen: Sequence[str] | None) -> list[str]:
                 )
             out.append(metric)
         return list(dict.fromkeys(out))
-    preferred = [*HEADLINE, *MODEL_MEASURES.get(data.model, [])]
-    out = [m for m in preferred if m in data.metrics]
+    out = [m for m in data.words.desc.headline if m in data.metrics]
     if not out:
         out = data.metrics[:DEFAULT_MEASURES]
     return out[:DEFAULT_MEASURES]
@@ -232,8 +226,8 @@ def _draw_panel(ax: Any, data: SweepData, x: str, y: str) -> dict[str, Any]:
             facts["base"] = gb
         facts.update(kind="line", xs=g[x].to_list(), ys=g["mean"].to_list(), reps=reps)
     ax.set_xlabel(x)
-    plot.title(ax, f"{short_label(y)} vs {x.split('.')[-1]}", width=48)
-    if is_share(y):
+    plot.title(ax, f"{data.words.short_label(y)} vs {x.split('.')[-1]}", width=48)
+    if data.words.is_share(y):
         plot.percent_axis(ax)
     return facts
 
@@ -255,8 +249,9 @@ def _band_line(
         ax.legend(loc="best")
 
 
-def _describe(facts: dict[str, Any]) -> str:
+def _describe(facts: dict[str, Any], words: Words) -> str:
     x, y = facts["x"], facts["y"]
+    label, fmt = words.label, words.fmt
     xs, ys = facts.get("xs") or [], facts.get("ys") or []
     if len(xs) < 2:
         return ""
@@ -325,11 +320,11 @@ def measure_figure(data: SweepData, measure: str) -> Figure | None:
     texts = []
     for ax, x in zip(axes, data.varied, strict=True):
         facts = _draw_panel(ax, data, x, measure)
-        texts.append(_describe(facts))
+        texts.append(_describe(facts, data.words))
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in measure)
     return Figure(
         f"sweep_{safe}",
-        f"{label(measure)[0].upper()}{label(measure)[1:]} against the varied parameters",
+        f"{sentence(data.words.label(measure))[:-1]} against the varied parameters",
         " ".join(t for t in texts if t),
         plot.to_png(fig),
         alt=f"{measure} at the last step against {', '.join(data.varied)}",

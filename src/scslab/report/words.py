@@ -1,107 +1,70 @@
 """Names and numbers in words: labels of measures, formatting, trends.
 
-Pure Python (no matplotlib), so the text of a report can be tested alone.
+Labels and whether a measure is a share come from the model's declarations
+(`scslab.engine.describe`), through `Words`. Pure Python (no matplotlib), so the
+text of a report can be tested alone.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-#: Readable labels of the measures the models report; any other measure is
-#: shown by its name with spaces for underscores.
-LABELS: dict[str, str] = {
-    # epstein
-    "active": "active citizens",
-    "quiet": "quiet citizens",
-    "jailed": "jailed citizens",
-    "cops": "cops",
-    "legitimacy": "legitimacy",
-    "mean_grievance": "mean grievance",
-    # axelrod
-    "mean_boldness": "mean boldness",
-    "mean_vengefulness": "mean vengefulness",
-    "established": "populations where the norm is established",
-    "collapsed": "populations where the norm collapsed",
-    # granovetter
-    "rioters": "rioters",
-    "rioter_share": "share rioting",
-    "equilibrium": "equilibrium reached",
-    # kuran
-    "public_opposition": "public opposition",
-    "private_opposition": "private opposition",
-    # regime
-    "sanctioned_share": "people sanctioned",
-    "sanctioned_innocent_share": "sanctioned people who did nothing unlawful",
-    "dissent_private": "private dissent",
-    "dissent_public": "public dissent",
-    "falsification_gap": "falsification gap (private minus public dissent)",
-    "disfavoured_rate": "lawful but disfavoured acts",
-    "restriction_person_days": "restriction person-days",
-    "family_sanctioned": "people sanctioned through family ties",
-    "amplification": "restrictions per recorded unlawful act",
-    "state_precision": "state's precision (true records / records)",
-    "state_recall": "state's recall (recorded acts / acts)",
-    "disparate_impact": "disparate impact (highest / lowest group sanctioned share)",
-    "preempted": "people restricted pre-emptively",
-    "preempted_innocent_share": "pre-emptively restricted people who did nothing unlawful",
-    "diaspora_dissent_public": "public dissent abroad",
-    "firm_compliance": "firm compliance",
-    "welfare": "welfare (income minus restriction costs plus benefits)",
-    "cross_context_share": "restriction person-days outside the act's own domain",
-    "disproportion": "cost per listing / gravity of the act",
-    "listed_share_adults": "adults on a blacklist",
-    "ever_listed_share_adults": "adults ever blacklisted",
-    "new_listings_per_adult": "new listings per adult",
-    "blocked_per_listed_year": "blocked attempts per listed person-year",
-    "redlisted_share": "people on a redlist",
-    "acts_dissent": "public dissent acts",
-}
-
-#: Measures known not to be shares (counts, ratios, money).
-NOT_SHARES = {
-    "active",
-    "quiet",
-    "jailed",
-    "cops",
-    "rioters",
-    "restriction_person_days",
-    "amplification",
-    "disparate_impact",
-    "welfare",
-    "disproportion",
-    "legitimacy",
-    "mean_grievance",
-    "mean_boldness",
-    "mean_vengefulness",
-    "equilibrium",
-    "blocked_per_listed_year",
-}
-
-_SHARE_PATTERN = re.compile(
-    r"(share|_rate$|precision|recall|gap|dissent|compliance|^established$|^collapsed$|"
-    r"^preempted$|^family_sanctioned$|opposition|^restricted_|^grade_|^firm_rating_|per_adult$)"
-)
+from scslab.engine.describe import UNDESCRIBED, Description
 
 
-def label(name: str) -> str:
-    """A readable label for measure `name`."""
-    if name in LABELS:
-        return LABELS[name]
-    return name.replace("_", " ")
+@dataclass(frozen=True)
+class Words:
+    """A model's measures in words: labels and shares from its declaration.
 
+    Every label and every share-or-not comes from the model's `Description`
+    (``scslab.scenario.registry.description``); an undeclared column is shown by
+    its name, as a number.
 
-def short_label(name: str) -> str:
-    """A label without its parenthesised explanation (for axes)."""
-    return label(name).split(" (")[0]
+    Examples
+    --------
+    >>> w = Words.of("kuran")
+    >>> w.label("public_opposition"), w.fmt("public_opposition", 0.25)
+    ('public opposition', '25.0%')
+    """
 
+    desc: Description
 
-def is_share(name: str) -> bool:
-    """Whether measure `name` is a share (shown as a percentage)."""
-    if name in NOT_SHARES:
-        return False
-    return bool(_SHARE_PATTERN.search(name))
+    @classmethod
+    def of(cls, model: str) -> Words:
+        """The words of model `model`; a model scslab does not know declares nothing."""
+        from scslab.errors import ScenarioError
+        from scslab.scenario.registry import description
+
+        try:
+            return cls(description(model))
+        except ScenarioError:
+            return cls(UNDESCRIBED)
+
+    def label(self, name: str) -> str:
+        """The declared label of measure `name` (its name with spaces if undeclared)."""
+        return self.desc.label(name)
+
+    def short_label(self, name: str) -> str:
+        """The label without its parenthesised explanation (for axes)."""
+        return self.label(name).split(" (")[0]
+
+    def is_share(self, name: str) -> bool:
+        """Whether measure `name` is declared a share (shown as a percentage)."""
+        return bool(self.desc.is_share(name))
+
+    def fmt(self, name: str, value: float | None) -> str:
+        """`value` of measure `name` in words: 12.3% for a share, else a number."""
+        return fmt(value, share=self.is_share(name))
+
+    def fmt_diff(self, name: str, delta: float | None) -> str:
+        """A difference of measure `name`: percentage points for a share."""
+        return fmt_diff(delta, share=self.is_share(name))
+
+    def compare(self, name: str, with_system: float, without: float | None) -> str:
+        """'12.3% with the system and 0.0% without (+12.3 points)'."""
+        return compare(with_system, without, share=self.is_share(name))
 
 
 def number(value: float) -> str:
@@ -117,11 +80,11 @@ def number(value: float) -> str:
     return f"{value:.3g}"
 
 
-def fmt(name: str, value: float) -> str:
-    """`value` of measure `name` in words: 12.3% for a share, else a number."""
+def fmt(value: float | None, *, share: bool) -> str:
+    """`value` in words: 12.3% for a share, else a number."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    if is_share(name):
+    if share:
         pct = 100.0 * value
         if pct != 0 and abs(pct) < 1:
             return f"{pct:.2g}%"
@@ -129,11 +92,11 @@ def fmt(name: str, value: float) -> str:
     return number(value)
 
 
-def fmt_diff(name: str, delta: float) -> str:
-    """A difference of measure `name`: percentage points for a share."""
+def fmt_diff(delta: float | None, *, share: bool) -> str:
+    """A difference in words: percentage points for a share, else a signed number."""
     if delta is None or (isinstance(delta, float) and math.isnan(delta)):
         return "n/a"
-    if is_share(name):
+    if share:
         pts = 100.0 * delta
         unit = "point" if abs(pts) == 1 else "points"
         if pts != 0 and abs(pts) < 1:
@@ -162,13 +125,13 @@ def trend(values: Sequence[float], rel_tol: float = 0.05) -> str:
     return "rises" if last > first else "falls"
 
 
-def compare(name: str, with_system: float, without: float | None) -> str:
+def compare(with_system: float, without: float | None, *, share: bool) -> str:
     """'12.3% with the system and 0.0% without (+12.3 points)'."""
     if without is None:
-        return fmt(name, with_system)
+        return fmt(with_system, share=share)
     return (
-        f"{fmt(name, with_system)} with the system and {fmt(name, without)} without "
-        f"({fmt_diff(name, with_system - without)})"
+        f"{fmt(with_system, share=share)} with the system and {fmt(without, share=share)} "
+        f"without ({fmt_diff(with_system - without, share=share)})"
     )
 
 

@@ -17,6 +17,12 @@ from scslab.errors import StoreError
 METRICS_FILE = "metrics.parquet"
 MANIFEST_FILE = "run.json"
 CHECKPOINT_DIR = "checkpoint"
+#: A run with replicates: ``replicates/<i>/`` holds replicate i as a run folder.
+REPLICATES_DIR = "replicates"
+#: Mean and 95 % interval per step and measure over the replicates.
+SUMMARY_FILE = "summary.parquet"
+#: The same for the paired difference (with the system minus baseline).
+DIFFERENCE_SUMMARY_FILE = "difference_summary.parquet"
 
 
 @contextlib.contextmanager
@@ -82,6 +88,60 @@ def write_run(out: Path, metrics: pl.DataFrame, manifest: dict[str, Any]) -> dic
     except OSError as exc:
         raise StoreError(f"cannot write results to {str(out)!r}: {exc}") from None
     return paths
+
+
+def write_frame(target: Path, frame: pl.DataFrame) -> Path:
+    """Write `frame` as Parquet at `target`, atomically."""
+    try:
+        with atomic_path(target) as tmp:
+            frame.write_parquet(tmp)
+    except OSError as exc:
+        raise StoreError(f"cannot write {str(target)!r}: {exc}") from None
+    return target
+
+
+def replicate_dir(out: Path, index: int) -> Path:
+    """The folder of replicate `index` of the run in `out`."""
+    return out / REPLICATES_DIR / str(index)
+
+
+def clear_replicates(out: Path, keep: int = 0) -> None:
+    """Remove what an earlier run with replicates left in `out` (under ``--force``).
+
+    Replicate folders from `keep` on and the summary files go, so that a folder
+    never mixes this run's results with an earlier run's.
+    """
+    import shutil
+
+    for name in (SUMMARY_FILE, DIFFERENCE_SUMMARY_FILE, f"baseline/{SUMMARY_FILE}"):
+        (out / name).unlink(missing_ok=True)
+    root = out / REPLICATES_DIR
+    if root.is_dir():
+        for p in root.iterdir():
+            if p.is_dir() and p.name.isdigit() and int(p.name) >= keep:
+                shutil.rmtree(p)
+        if keep == 0 and not any(root.iterdir()):
+            root.rmdir()
+
+
+def read_summary(out: str | Path, name: str = SUMMARY_FILE) -> pl.DataFrame | None:
+    """``out/summary.parquet`` (or `name`), or None for a run without replicates."""
+    path = Path(out) / name
+    if not path.is_file():
+        return None
+    try:
+        return pl.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"cannot read {str(path)!r}: {exc}") from None
+
+
+def read_replicates(out: str | Path) -> list[tuple[pl.DataFrame, dict[str, Any]]]:
+    """Every replicate's metrics and manifest, in replicate order (empty without replicates)."""
+    root = Path(out) / REPLICATES_DIR
+    if not root.is_dir():
+        return []
+    found = sorted((int(p.name), p) for p in root.iterdir() if p.is_dir() and p.name.isdigit())
+    return [read_run(p) for _, p in found]
 
 
 def read_run(out: str | Path) -> tuple[pl.DataFrame, dict[str, Any]]:

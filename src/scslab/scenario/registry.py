@@ -174,5 +174,12 @@ def baseline_of(scenario: Any) -> Any:
 
 
 def description(name: str) -> Any:
-    """The `scslab.engine.describe.Description` of model `name`: measures, levers, pictures."""
-    return _load(model_entry(name).kernel).description
+    """The `scslab.engine.describe.Description` of model `name`: measures, levers, pictures.
+
+    A kernel that declares nothing gets `scslab.engine.describe.UNDESCRIBED` (every
+    column shown by its name); every model scslab ships declares its measures (a
+    test checks). Raises `ScenarioError` for an unknown model.
+    """
+    from scslab.engine.describe import UNDESCRIBED
+
+    return getattr(_load(model_entry(name).kernel), "description", UNDESCRIBED)

@@ -46,6 +46,20 @@ class GroupParams(StrictModel):
     visibility: float = Field(
         1.0, ge=0, le=10, description="multiplier on every source's coverage of this group"
     )
+    detection_visibility: float = Field(
+        1.0,
+        ge=0,
+        le=100,
+        description="multiplier on every source's detection_prob for this group's acts "
+        "(capped at 1): biased detection, even by sources that cover everybody",
+    )
+    false_record_visibility: float = Field(
+        1.0,
+        ge=0,
+        le=100,
+        description="multiplier on every source's false_record_rate for this group's members: "
+        "biased false records",
+    )
 
 
 def _default_groups() -> list[GroupParams]:
@@ -94,7 +108,7 @@ class PopulationParams(StrictModel):
         0.18, ge=0, le=0.9, description="share of people who are children (never act)"
     )
     diaspora_share: float = Field(
-        0.01, ge=0, le=0.5, description="share of people living abroad, with family at home"
+        0.03, ge=0, le=0.5, description="share of people living abroad, with family at home"
     )
     dissent_hardship_shift: float = Field(
         1.0, ge=0, le=1, description="how far grievance h(1-L) pulls private dissent toward 1"
