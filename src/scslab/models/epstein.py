@@ -623,11 +623,13 @@ class EpsteinCivilViolence:
         cop_pos[:n_cop] = cop_cells
         hardship = g.random(n_cit)
         risk_aversion = g.random(n_cit)
-        # ids are arbitrary: number citizens by hardship, highest first (see _decide)
+        # ids are arbitrary: number citizens by hardship, highest first (see _decide);
+        # per-cell cells come in cell order, so they follow their citizen (the exact
+        # placement's cells are a random permutation already)
         order = np.argsort(-hardship, kind="stable")
         return State(
             params=p,
-            citizen_pos=cit_cells.copy(),
+            citizen_pos=cit_cells[order] if p.placement == "per_cell" else cit_cells.copy(),
             hardship=hardship[order],
             risk_aversion=risk_aversion[order],
             active=np.zeros(n_cit, dtype=bool),

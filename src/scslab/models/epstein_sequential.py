@@ -173,7 +173,7 @@ def _add(
 
 @_inline
 def _empty_in_vision(
-    occ: NDArray[np.int32],
+    empty: NDArray[np.uint8],
     cell: int,
     width: int,
     inv_width: float,
@@ -192,18 +192,17 @@ def _empty_in_vision(
     for _ in range(_MOVE_TRIES):
         j = _below(rs, _MOVE, n)
         c = yw[y + dy[j]] + xw[x + dx[j]]
-        if occ[c] < 0:
+        if empty[c]:
             return c
-    empty = 0
+    found = 0
     for j in range(n):
-        if occ[yw[y + dy[j]] + xw[x + dx[j]]] < 0:
-            empty += 1
-    if empty == 0:
+        found += empty[yw[y + dy[j]] + xw[x + dx[j]]]
+    if found == 0:
         return -1
-    r = _below(rs, _MOVE, empty)
+    r = _below(rs, _MOVE, found)
     for j in range(n):
         c = yw[y + dy[j]] + xw[x + dx[j]]
-        if occ[c] < 0:
+        if empty[c]:
             if r == 0:
                 return c
             r -= 1
@@ -211,22 +210,21 @@ def _empty_in_vision(
 
 
 @_jit
-def _empty_anywhere(occ: NDArray[np.int32], rs: NDArray[np.uint64]) -> int:
+def _empty_anywhere(empty: NDArray[np.uint8], rs: NDArray[np.uint64]) -> int:
     """A uniformly random empty cell of the grid, or -1 if none."""
-    cells = occ.size
+    cells = empty.size
     for _ in range(64):
         c = _below64(rs, _JAIL, cells)
-        if occ[c] < 0:
+        if empty[c]:
             return c
-    empty = 0
+    found = 0
     for c in range(cells):
-        if occ[c] < 0:
-            empty += 1
-    if empty == 0:
+        found += empty[c]
+    if found == 0:
         return -1
-    r = _below64(rs, _JAIL, empty)
+    r = _below64(rs, _JAIL, found)
     for c in range(cells):
-        if occ[c] < 0:
+        if empty[c]:
             if r == 0:
                 return c
             r -= 1
@@ -258,6 +256,7 @@ def step_kernel(
     hardship: NDArray[np.float64],
     risk_aversion: NDArray[np.float64],
     occ: NDArray[np.int32],
+    empty: NDArray[np.uint8],
     ccop: NDArray[np.int32],
     cact: NDArray[np.int32],
     kact: NDArray[np.int32],
@@ -296,6 +295,7 @@ def step_kernel(
     nc = citizen_pos.size
     # the grid of agents (citizens 0..nc-1, cops nc + slot) and the counts in vision
     occ[:] = -1
+    empty[:] = 1
     ccop[:] = 0
     cact[:] = 0
     if not same_shape:
@@ -305,6 +305,7 @@ def step_kernel(
         c = citizen_pos[i]
         if c >= 0:
             occ[c] = i
+            empty[c] = 0
             if active[i]:
                 _add(cact, c, width, inv_width, yw, cit_rows, cit_half, 1)
                 if not same_shape:
@@ -315,6 +316,7 @@ def step_kernel(
         c = cop_pos[j]
         if c >= 0:
             occ[c] = nc + j
+            empty[c] = 0
             _add(ccop, c, width, inv_width, yw, cit_rows, cit_half, 1)
             order[n] = nc + j
             n += 1
@@ -336,11 +338,12 @@ def step_kernel(
                 continue
             c = citizen_pos[a]
             if c < 0:  # released from off the grid: land on a random empty cell
-                c = _empty_anywhere(occ, rs)
+                c = _empty_anywhere(empty, rs)
                 if c < 0:
                     continue  # the grid is full: wait for a cell
                 citizen_pos[a] = c
                 occ[c] = a
+                empty[c] = 0
             jailed[a] = False
             was = active[a]
             others = cact[c] - (1 if was else 0)
@@ -354,11 +357,13 @@ def step_kernel(
                 active[a] = now
             if movement:
                 to = _empty_in_vision(
-                    occ, c, width, inv_width, yw, xw, cit_move_dy, cit_move_dx, rs
+                    empty, c, width, inv_width, yw, xw, cit_move_dy, cit_move_dx, rs
                 )
                 if to >= 0:
                     occ[c] = -1
                     occ[to] = a
+                    empty[c] = 1
+                    empty[to] = 0
                     citizen_pos[a] = to
                     if now:
                         _add(cact, c, width, inv_width, yw, cit_rows, cit_half, -1)
@@ -396,14 +401,17 @@ def step_kernel(
                         jail_left[target] = _below64(rs, _JAIL, max_term + 1)
                     if not stay_on_cell:
                         occ[tc] = -1
+                        empty[tc] = 1
                         citizen_pos[target] = -1
             if movement:
                 to = _empty_in_vision(
-                    occ, c, width, inv_width, yw, xw, cop_move_dy, cop_move_dx, rs
+                    empty, c, width, inv_width, yw, xw, cop_move_dy, cop_move_dx, rs
                 )
                 if to >= 0:
                     occ[c] = -1
                     occ[to] = a
+                    empty[c] = 1
+                    empty[to] = 0
                     cop_pos[slot] = to
                     _add(ccop, c, width, inv_width, yw, cit_rows, cit_half, -1)
                     _add(ccop, to, width, inv_width, yw, cit_rows, cit_half, 1)
@@ -438,6 +446,7 @@ class SequentialGeometry:
         )
         cells = h * w
         self.occ = np.empty(cells, dtype=np.int32)
+        self.empty = np.empty(cells, dtype=np.uint8)
         self.ccop = np.empty(cells, dtype=np.int32)
         self.cact = np.empty(cells, dtype=np.int32)
         self.kact = np.empty(0 if self.same_shape else cells, dtype=np.int32)
@@ -475,6 +484,7 @@ def step(state: Any, geo: SequentialGeometry, rng: Any, table: NDArray[np.float6
             state.hardship,
             state.risk_aversion,
             geo.occ,
+            geo.empty,
             geo.ccop,
             geo.cact,
             geo.kact,
