@@ -43,16 +43,19 @@ Order of one step (synchronous, vectorised; step ``s = state.step + 1``)
    that has won no cell after the last round stays: at Mesa's densities (77 %
    of cells occupied, vision 7) about 80 % of the free agents move per step.
 
-Mesa 3.3.1 instead activates agents one by one in random order, each citizen
-deciding and then moving and each cop arresting and then moving; that is the
-sequential version of the same rules. One visible consequence: here cops see
+This is ``activation: synchronous``. Mesa 3.3.1 instead activates agents one by
+one in random order, each citizen deciding and then moving and each cop arresting
+and then moving: ``activation: random_sequential``, a per-agent loop compiled with
+numba in `scslab.models.epstein_sequential` (step order there; the schedules of
+legitimacy and cops are applied first, as here). One visible consequence of the
+synchronous step: here cops see
 every citizen who has just turned active, so a wave of activation is arrested
 in the step it starts (the metric ``arrests`` counts it; ``active + arrests``
 is the number active right after the decisions), where in Mesa the citizens
 who turn active after the nearby cops have moved stay active into the next
-step. Initial placement puts exactly ``round(density * cells)`` citizens and
-cops on random distinct cells (Mesa draws a kind for each cell
-independently, so its counts vary by a few).
+step. Initial placement (``placement: exact``) puts exactly ``round(density *
+cells)`` citizens and cops on random distinct cells; ``per_cell`` draws a kind for
+each cell independently, as Mesa does.
 
 Random streams: ``init`` (placement, H, R), ``schedule`` (cops removed or
 added), ``jail`` (terms, cells on release), ``arrest`` (keys and priorities),
