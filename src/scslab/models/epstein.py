@@ -550,8 +550,10 @@ class EpsteinCivilViolence:
                 "arrests",
                 "arrests this step",
                 "citizens",
-                "Citizens arrested in this step (each was active after this step's "
-                "decisions; `active + arrests` is the number of citizens who turned active).",
+                "Citizens arrested in this step. Synchronous schedule: each was active "
+                "after this step's decisions, so `active + arrests` is the number of "
+                "citizens who turned active; random_sequential: a cop may arrest a citizen "
+                "before or after that citizen's own turn.",
                 levers=("params.cop_density",),
             ),
             Measure(
