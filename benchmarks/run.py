@@ -1,9 +1,11 @@
 """Agent-steps per second: scslab's Epstein kernel next to Mesa 3.3.1's bundled model.
 
 Both run Mesa's defaults (the ``epstein-mesa`` preset: citizens 0.7, cops 0.074,
-vision 7 von Neumann, legitimacy 0.8, jail U{0..1000}) on square tori sized for
-the requested number of agents (the 1k size is Mesa's own 40x40 grid). Agents
-are citizens + cops.
+vision 7 von Neumann, legitimacy 0.8, jail U{0..1000}, Mesa's schedule
+``activation: random_sequential``) on square tori sized for the requested number
+of agents (the 1k size is Mesa's own 40x40 grid). Agents are citizens + cops.
+scslab's synchronous kernel (``activation: synchronous``, the other presets'
+schedule) is timed on the same grids for comparison.
 
 What is timed: steps only. Initialisation (scslab's ``model.init``, Mesa's
 constructor) is reported apart; the first step of each repeat is a warm-up
@@ -96,8 +98,11 @@ class Timing:
         return self.agents / self.cpu_step_s
 
 
-def time_scslab(side: int, plan: Plan) -> Timing:
-    scenario = load_scenario(PRESET, {"params.width": side, "params.height": side})
+def time_scslab(side: int, plan: Plan, activation: str = "random_sequential") -> Timing:
+    scenario = load_scenario(
+        PRESET,
+        {"params.width": side, "params.height": side, "params.activation": activation},
+    )
     model = kernel(scenario.model)
     inits, steps, cpu = [], [], []
     agents = 0
@@ -243,6 +248,8 @@ def render(rows: list[dict[str, Any]], info: dict[str, Any]) -> None:
         "Mesa agent-steps/s",
         "ratio",
         "ratio, CPU time",
+        "synchronous agent-steps/s",
+        "synchronous ratio",
         "scslab peak MiB",
     ]
     cells = []
@@ -260,6 +267,8 @@ def render(rows: list[dict[str, Any]], info: dict[str, Any]) -> None:
                 fmt_rate(m["rate"]) if m else "-",
                 f"{r['ratio']:.0f}x" if r["ratio"] else "-",
                 f"{r['cpu_ratio']:.0f}x" if r["cpu_ratio"] else "-",
+                fmt_rate(r["synchronous"]["rate"]),
+                f"{r['sync_ratio']:.0f}x" if r["sync_ratio"] else "-",
                 f"{r['scslab_peak_mib']:,.1f}",
             ]
         )
@@ -320,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"{size:g} agents: {side}x{side}, scslab ...", file=sys.stderr, flush=True)
         ours = time_scslab(side, scslab_plan(size, args.quick))
+        print(f"{size:g} agents: scslab synchronous ...", file=sys.stderr, flush=True)
+        sync = time_scslab(side, scslab_plan(size, args.quick), "synchronous")
         theirs = None
         if not args.no_mesa and size <= args.mesa_max:
             print(f"{size:g} agents: Mesa ...", file=sys.stderr, flush=True)
@@ -336,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
             ),
             "ratio": ours.rate / theirs.rate if theirs else None,
             "cpu_ratio": ours.cpu_rate / theirs.cpu_rate if theirs else None,
+            "synchronous": {**asdict(sync), "rate": sync.rate, "cpu_rate": sync.cpu_rate},
+            "sync_ratio": sync.rate / theirs.rate if theirs else None,
             "scslab_peak_mib": scslab_peak_mib(side),
             "process_max_rss_gib": max_rss_gib(),
             "estimated_gib": need / 2**30,

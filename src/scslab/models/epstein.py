@@ -43,16 +43,19 @@ Order of one step (synchronous, vectorised; step ``s = state.step + 1``)
    that has won no cell after the last round stays: at Mesa's densities (77 %
    of cells occupied, vision 7) about 80 % of the free agents move per step.
 
-Mesa 3.3.1 instead activates agents one by one in random order, each citizen
-deciding and then moving and each cop arresting and then moving; that is the
-sequential version of the same rules. One visible consequence: here cops see
+This is ``activation: synchronous``. Mesa 3.3.1 instead activates agents one by
+one in random order, each citizen deciding and then moving and each cop arresting
+and then moving: ``activation: random_sequential``, a per-agent loop compiled with
+numba in `scslab.models.epstein_sequential` (step order there; the schedules of
+legitimacy and cops are applied first, as here). One visible consequence of the
+synchronous step: here cops see
 every citizen who has just turned active, so a wave of activation is arrested
 in the step it starts (the metric ``arrests`` counts it; ``active + arrests``
 is the number active right after the decisions), where in Mesa the citizens
 who turn active after the nearby cops have moved stay active into the next
-step. Initial placement puts exactly ``round(density * cells)`` citizens and
-cops on random distinct cells (Mesa draws a kind for each cell
-independently, so its counts vary by a few).
+step. Initial placement (``placement: exact``) puts exactly ``round(density *
+cells)`` citizens and cops on random distinct cells; ``per_cell`` draws a kind for
+each cell independently, as Mesa does.
 
 Random streams: ``init`` (placement, H, R), ``schedule`` (cops removed or
 added), ``jail`` (terms, cells on release), ``arrest`` (keys and priorities),
@@ -547,8 +550,10 @@ class EpsteinCivilViolence:
                 "arrests",
                 "arrests this step",
                 "citizens",
-                "Citizens arrested in this step (each was active after this step's "
-                "decisions; `active + arrests` is the number of citizens who turned active).",
+                "Citizens arrested in this step. Synchronous schedule: each was active "
+                "after this step's decisions, so `active + arrests` is the number of "
+                "citizens who turned active; random_sequential: a cop may arrest a citizen "
+                "before or after that citizen's own turn.",
                 levers=("params.cop_density",),
             ),
             Measure(
@@ -606,19 +611,30 @@ class EpsteinCivilViolence:
         cells = p.width * p.height
         if cells >= 1 << 31:
             raise ValueError(f"a grid of {cells} cells is too large: positions are int32")
-        n_cit = round(p.citizen_density * cells)
-        n_cop = min(round(p.cop_density * cells), cells - n_cit)
         g = rng["init"]
-        cells_perm = g.permutation(cells).astype(np.int32)
-        cop_pos = np.full(_cop_slots(p), -1, dtype=np.int32)
-        cop_pos[:n_cop] = cells_perm[n_cit : n_cit + n_cop]
+        if p.placement == "per_cell":  # Mesa: each cell drawn alone
+            u = g.random(cells)
+            cd, kd = p.citizen_density, p.cop_density
+            cit_cells = np.flatnonzero(u < cd).astype(np.int32)
+            cop_cells = np.flatnonzero((u >= cd) & (u < cd + kd)).astype(np.int32)
+        else:
+            n_cit = round(p.citizen_density * cells)
+            n_cop = min(round(p.cop_density * cells), cells - n_cit)
+            cells_perm = g.permutation(cells).astype(np.int32)
+            cit_cells = cells_perm[:n_cit]
+            cop_cells = cells_perm[n_cit : n_cit + n_cop]
+        n_cit, n_cop = cit_cells.size, cop_cells.size
+        cop_pos = np.full(max(_cop_slots(p), n_cop), -1, dtype=np.int32)
+        cop_pos[:n_cop] = cop_cells
         hardship = g.random(n_cit)
         risk_aversion = g.random(n_cit)
-        # ids are arbitrary: number citizens by hardship, highest first (see _decide)
+        # ids are arbitrary: number citizens by hardship, highest first (see _decide);
+        # per-cell cells come in cell order, so they follow their citizen (the exact
+        # placement's cells are a random permutation already)
         order = np.argsort(-hardship, kind="stable")
         return State(
             params=p,
-            citizen_pos=cells_perm[:n_cit].copy(),
+            citizen_pos=cit_cells[order] if p.placement == "per_cell" else cit_cells.copy(),
             hardship=hardship[order],
             risk_aversion=risk_aversion[order],
             active=np.zeros(n_cit, dtype=bool),
@@ -633,6 +649,9 @@ class EpsteinCivilViolence:
         """Advance one step in place: schedules, jail, decisions, arrests, movement."""
         p = state.params
         s = state.step + 1
+        if p.activation == "random_sequential":
+            self._step_sequential(state, rng, s)
+            return
         geo = self._geometry(p)
         if geo.dirty:  # a step was interrupted: scratch may hold stale marks
             geo.claim.fill(_I64_MAX)
@@ -700,6 +719,27 @@ class EpsteinCivilViolence:
         return int(1.25 * (state + grids + per_agent + gather)) + (1 << 20)
 
     # ------------------------------------------------------------------ helpers
+    def _step_sequential(self, state: State, rng: Streams, s: int) -> None:
+        """Mesa's schedule (`scslab.models.epstein_sequential`; numba, imported here)."""
+        from scslab.models import epstein_sequential as seq
+
+        p = state.params
+        if p.legitimacy_schedule is not None:
+            state.legitimacy = float(p.legitimacy_schedule.value_at(p.legitimacy, s))
+        if p.cop_density_schedule is not None:
+            occ = np.zeros(p.width * p.height + 1, dtype=bool)
+            occ[state.citizen_pos] = True
+            occ[state.cop_pos] = True
+            occ[-1] = False
+            target = p.cop_density_schedule.value_at(p.cop_density, s)
+            _adjust_cops(state, occ, round(target * p.width * p.height), rng["schedule"])
+        geo: Any = getattr(self._local, "seq", None)
+        if geo is None or geo.key != _geometry_key(p):
+            self._local.seq = None
+            geo = seq.SequentialGeometry(p)
+            self._local.seq = geo
+        seq.step(state, geo, rng, _p_table(float(p.arrest_prob_constant)))
+
     def _geometry(self, p: Any) -> _Geometry:
         geo: _Geometry | None = getattr(self._local, "geo", None)
         if geo is None or geo.key != _geometry_key(p):

@@ -60,6 +60,22 @@ class EpsteinParams(StrictModel):
     jailed_stay_on_cell: bool = Field(
         False, description="jailed citizens keep their cell (Mesa) or leave the grid (Epstein)"
     )
+    activation: Literal["synchronous", "random_sequential"] = Field(
+        "synchronous",
+        description=(
+            "synchronous: each phase (jail, decisions, arrests, movement) for everyone at "
+            "once; random_sequential: Mesa's schedule, every agent in a fresh random order "
+            "each step, each acting on the grid as the agents before it left it"
+        ),
+    )
+    placement: Literal["exact", "per_cell"] = Field(
+        "exact",
+        description=(
+            "exact: round(density * cells) citizens and cops on random cells; per_cell: "
+            "each cell independently a citizen, a cop or empty with the densities as "
+            "probabilities (Mesa)"
+        ),
+    )
 
     @model_validator(mode="after")
     def _densities_fit(self) -> EpsteinParams:
