@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -46,9 +47,21 @@ def status(page) -> str:
     return page.locator(".scslab-status p").inner_text()
 
 
-def wait_status(page, text: str, timeout: float = 30_000) -> None:
-    """Wait until the status line (written by the server after it acted) contains `text`."""
-    page.locator(".scslab-status p", has_text=text).wait_for(timeout=timeout)
+def wait_shown(page, text: str, timeout: float = 30.0) -> int:
+    """Wait until the status line contains `text` and the plots hold the steps it names.
+
+    Panel may send the status line ahead of the points streamed in the same callback:
+    this waits for both. Returns the number of points.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        line = status(page)
+        named = re.search(r"step (\d+) of", line)
+        n = points(page)
+        if text in line and named and n == int(named.group(1)) + 1:
+            return n
+        assert time.monotonic() < deadline, f"status {line!r} with {n} points"
+        page.wait_for_timeout(50)  # poll again
 
 
 def wait_points(page, at_least: int, timeout: float = 30_000) -> None:
@@ -85,22 +98,20 @@ def test_run_streams_points_the_plot_changes_and_reset_clears(dash):
     wait_points(dash, 25)
     dash.get_by_role("button", name="Pause").click()
     # The server has paused once it says so; a step still in flight then streams nothing.
-    wait_status(dash, "(paused)")
+    n = wait_shown(dash, "(paused)")
     dash.get_by_role("button", name="Run").wait_for()
-    n = points(dash)
-    shown = steps(dash)
-    assert shown == list(range(n))  # every step once, in order
-    assert status(dash) == f"step {n - 1} of 400 (paused)"  # the status names the last point
+    assert steps(dash) == list(range(n))  # every step once, in order
     dash.wait_for_timeout(600)  # (an absence has no event to wait for)
     assert points(dash) == n  # paused: nothing more streams
+    assert status(dash) == f"step {n - 1} of 400 (paused)"
     after = plot.screenshot(path=dash.shots / "plot-after.png")
     assert after != before
     dash.screenshot(path=dash.shots / "running.png", full_page=True)
     dash.get_by_role("button", name="Reset").click()
-    wait_status(dash, "step 0 of 400")
+    assert wait_shown(dash, "step 0 of 400") == 1
     assert steps(dash) == [0]
     dash.get_by_role("button", name="Step").click()
-    wait_status(dash, "step 1 of 400")
+    assert wait_shown(dash, "step 1 of 400") == 2
     assert steps(dash) == [0, 1]
 
 
@@ -120,7 +131,7 @@ def test_slider_moves_and_the_exported_yaml_loads(dash, tmp_path):
         shown = float(box.input_value())
     assert scn.params.width == 24 and scn.name == "epstein-small"
     # The run restarted with the new value: it streams again from step 0.
-    wait_status(dash, "step 0 of 400")
+    assert wait_shown(dash, "step 0 of 400") == 1
     assert steps(dash) == [0]
     text = (tmp_path / "exported.yaml").read_text()
     assert yaml.safe_load(text)["params"]["legitimacy"] == pytest.approx(shown)
