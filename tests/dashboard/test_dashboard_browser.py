@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import time
+
 import pytest
 import yaml
 
@@ -34,6 +37,31 @@ def dash(page, server, tmp_path):
 
 def points(page) -> int:
     return page.evaluate(f"() => ({SERIES})().step.length")
+
+
+def steps(page) -> list[int]:
+    return page.evaluate(f"() => Array.from(({SERIES})().step)")
+
+
+def status(page) -> str:
+    return page.locator(".scslab-status p").inner_text()
+
+
+def wait_shown(page, text: str, timeout: float = 30.0) -> int:
+    """Wait until the status line contains `text` and the plots hold the steps it names.
+
+    Panel may send the status line ahead of the points streamed in the same callback:
+    this waits for both. Returns the number of points.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        line = status(page)
+        named = re.search(r"step (\d+) of", line)
+        n = points(page)
+        if text in line and named and n == int(named.group(1)) + 1:
+            return n
+        assert time.monotonic() < deadline, f"status {line!r} with {n} points"
+        page.wait_for_timeout(50)  # poll again
 
 
 def wait_points(page, at_least: int, timeout: float = 30_000) -> None:
@@ -69,20 +97,22 @@ def test_run_streams_points_the_plot_changes_and_reset_clears(dash):
     dash.get_by_role("button", name="Run").click()
     wait_points(dash, 25)
     dash.get_by_role("button", name="Pause").click()
-    dash.wait_for_timeout(400)
-    n = points(dash)
-    dash.wait_for_timeout(600)
+    # The server has paused once it says so; a step still in flight then streams nothing.
+    n = wait_shown(dash, "(paused)")
+    dash.get_by_role("button", name="Run").wait_for()
+    assert steps(dash) == list(range(n))  # every step once, in order
+    dash.wait_for_timeout(600)  # (an absence has no event to wait for)
     assert points(dash) == n  # paused: nothing more streams
-    steps = dash.evaluate(f"() => Array.from(({SERIES})().step)")
-    assert steps == list(range(len(steps)))  # every step once, in order
+    assert status(dash) == f"step {n - 1} of 400 (paused)"
     after = plot.screenshot(path=dash.shots / "plot-after.png")
     assert after != before
     dash.screenshot(path=dash.shots / "running.png", full_page=True)
     dash.get_by_role("button", name="Reset").click()
-    dash.wait_for_function(f"() => ({SERIES})().step.length === 1")
+    assert wait_shown(dash, "step 0 of 400") == 1
+    assert steps(dash) == [0]
     dash.get_by_role("button", name="Step").click()
-    wait_points(dash, 2)
-    assert points(dash) == 2
+    assert wait_shown(dash, "step 1 of 400") == 2
+    assert steps(dash) == [0, 1]
 
 
 def test_slider_moves_and_the_exported_yaml_loads(dash, tmp_path):
@@ -91,14 +121,18 @@ def test_slider_moves_and_the_exported_yaml_loads(dash, tmp_path):
     legit.locator(".noUi-handle").focus()
     for _ in range(5):
         legit.locator(".noUi-handle").press("ArrowLeft")
-    dash.wait_for_timeout(800)
-    shown = float(legit.locator("input").input_value())
-    assert shown < 0.75
-    scn = load_scenario(export(dash, tmp_path))
-    assert scn.params.legitimacy == pytest.approx(shown)
+    box = legit.locator("input")
+    dash.wait_for_function("(box) => parseFloat(box.value) < 0.75", arg=box.element_handle())
+    shown = float(box.input_value())
+    # The export says what the server has: export until the last key press has reached it.
+    deadline = time.monotonic() + 30
+    while (scn := load_scenario(export(dash, tmp_path))).params.legitimacy != pytest.approx(shown):
+        assert time.monotonic() < deadline, f"the server kept {scn.params.legitimacy}, not {shown}"
+        shown = float(box.input_value())
     assert scn.params.width == 24 and scn.name == "epstein-small"
     # The run restarted with the new value: it streams again from step 0.
-    assert points(dash) == 1
+    assert wait_shown(dash, "step 0 of 400") == 1
+    assert steps(dash) == [0]
     text = (tmp_path / "exported.yaml").read_text()
     assert yaml.safe_load(text)["params"]["legitimacy"] == pytest.approx(shown)
 

@@ -4,6 +4,16 @@ Each session builds its own `Dashboard` (widgets, plots, simulation). A tick
 steps both worlds in a worker thread for at most `BUDGET_S` seconds, then
 streams the new rows into the plots (``ColumnDataSource.stream``), so a busy
 session never holds the server's event loop and others stay responsive.
+
+Stepping in a worker thread races with the buttons: a Pause or Reset can come
+while a step is in flight. Each pause, reset, reload or close starts a new
+*epoch* and cancels the work of the old one (it stops between steps); work that
+ends in an epoch other than the one it began in streams nothing. Rows a
+cancelled step added to a paused simulation are streamed, in order, by the next
+Step or Run. A reset replaces the plots' data with the new simulation's rows in
+one assignment and never streams in the same callback: Panel may serialise the
+callback's events after it returns, and an assignment followed by a stream of
+the same rows would then reach the page twice.
 Assets are served by the server itself (Panel's BootstrapTemplate): the page
 makes no request to another host.
 """
@@ -13,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import io
 import math
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -116,9 +127,14 @@ class Dashboard:
         self.values: dict[str, Any] = {}
         self.widgets: dict[str, Any] = {}
         self.running = False
-        self.busy = False
         self.closed = False
+        #: Rows of `sim` streamed to the page so far, and the step of the last of them.
         self.pushed = 0
+        self.shown_step = 0
+        #: Bumped by every pause, reset, reload and close; see the module's docstring.
+        self.epoch = 0
+        self._cancel = threading.Event()
+        self._ticking: int | None = None  # the epoch of the tick whose step is in flight
         self._reverting = False
         self._callback: Any = None
 
@@ -283,25 +299,43 @@ class Dashboard:
         """Start the simulation again from step 0 with the current settings."""
         was_running = self.running and keep_running
         self._set_running(False)
+        self._new_epoch()
         self.sim = Simulation(self.scenario)
-        self.pushed = 0
         self._build_plots()
         self._push()
         if was_running:
             self._set_running(True)
+
+    def _new_epoch(self) -> None:
+        """Supersede the stepping in flight: it stops between steps and streams nothing."""
+        self.epoch += 1
+        self._cancel.set()
+        self._cancel = threading.Event()
+
+    def _columns(self, start: int, stop: int) -> dict[str, list[float]]:
+        """The plots' columns for rows `start` to `stop` of the simulation."""
+        sim = self.sim
+        assert sim is not None
+        rows = sim.rows[start:stop]
+        data: dict[str, list[float]] = {"step": [r["step"] for r in rows]}
+        base = sim.base_rows[start:stop] if sim.base is not None else []
+        for n in self.measures:
+            data[n] = [r.get(n, math.nan) for r in rows]
+            if sim.base is not None:
+                data[f"{n}__base"] = [r.get(n, math.nan) for r in base]
+        return data
 
     def _build_plots(self) -> None:
         sim = self.sim
         assert sim is not None
         names = measures_for(self.scenario.model, sim.metric_names())
         self.measures = names
-        cols: dict[str, list[float]] = {"step": []}
-        for n in names:
-            cols[n] = []
-            if sim.base is not None:
-                cols[f"{n}__base"] = []
         # One source per session, kept across resets (the page finds it by its name).
-        self.source.data = cols
+        # Its data is replaced by the rows so far in one assignment (see the module's
+        # docstring); `_push` streams only rows after these.
+        self.pushed = len(sim.rows)
+        self.shown_step = int(sim.rows[self.pushed - 1]["step"])
+        self.source.data = self._columns(0, self.pushed)
         pictures = {
             key: sim.picture(base=key == "base")
             for key in ("with", "base")
@@ -408,24 +442,24 @@ class Dashboard:
         sim = self.sim
         if sim is None or self.closed:
             return
-        new = sim.rows[self.pushed :]
-        if new:
-            data: dict[str, list[float]] = {"step": [r["step"] for r in new]}
-            base = sim.base_rows[self.pushed :] if sim.base is not None else []
-            for n in self.measures:
-                data[n] = [r.get(n, math.nan) for r in new]
-                if sim.base is not None:
-                    data[f"{n}__base"] = [r.get(n, math.nan) for r in base]
-            self.source.stream(data)
-            self.pushed = len(sim.rows)
+        # A cancelled step may still be adding rows in a worker thread: take those
+        # there are now (each row's counterfactual row is added before it).
+        stop = len(sim.rows)
+        if stop > self.pushed:
+            self.source.stream(self._columns(self.pushed, stop))
+            self.shown_step = int(sim.rows[stop - 1]["step"])
+            self.pushed = stop
         for key, src in self.picture_sources.items():
             pic = sim.picture(base=key == "base")
             if pic is not None:
                 src.data = self._picture_data(pic)
-        state = "running" if self.running else ("finished" if sim.done else "paused")
-        self.status.object = f"step **{sim.step}** of {sim.steps} ({state})"
+        finished = self.shown_step >= sim.steps
+        state = "running" if self.running else ("finished" if finished else "paused")
+        self.status.object = f"step **{self.shown_step}** of {sim.steps} ({state})"
 
     def _set_running(self, on: bool) -> None:
+        if self.running and not on:
+            self._new_epoch()  # a pause: the step in flight stops and streams nothing
         self.running = on
         self.run_button.name = "Pause" if on else "Run"
         if on and self._callback is None and pn.state.curdoc is not None:
@@ -441,17 +475,24 @@ class Dashboard:
         if self.sim is not None:
             self._push()
 
-    async def _advance(self, steps: int) -> None:
-        sim = self.sim
-        if sim is None or self.busy or self.closed:
+    async def _advance(self, steps: int, tick: bool = False) -> None:
+        """Step `steps` times in a worker thread, then stream, unless superseded meanwhile.
+
+        A tick while the previous tick's step is in flight does nothing (the
+        server is behind); a Step waits for the work in flight on the simulation.
+        """
+        sim, epoch, cancel = self.sim, self.epoch, self._cancel
+        if sim is None or self.closed or (tick and self._ticking == epoch):
             return
-        self.busy = True
+        if tick:
+            self._ticking = epoch
         try:
-            await asyncio.wrap_future(EXECUTOR.submit(sim.advance, steps, BUDGET_S))
+            await asyncio.wrap_future(EXECUTOR.submit(sim.advance, steps, BUDGET_S, cancel))
         finally:
-            self.busy = False
-        if sim is not self.sim or self.closed:
-            return  # reset, reloaded or closed meanwhile: drop the stale rows
+            if tick and self._ticking == epoch:
+                self._ticking = None
+        if epoch != self.epoch or sim is not self.sim or self.closed:
+            return  # paused, reset, reloaded or closed meanwhile: stream nothing now
         if sim.done:
             self._set_running(False)
         self._push()
@@ -462,7 +503,7 @@ class Dashboard:
         if not _connected():
             self._set_running(False)  # the browser went away: stop until someone presses Run
             return
-        await self._advance(max(1, round(self.speed.value * TICK_MS / 1000)))
+        await self._advance(max(1, round(self.speed.value * TICK_MS / 1000)), tick=True)
 
     def _step_once(self, event: Any = None) -> None:
         if self.running:
@@ -479,6 +520,7 @@ class Dashboard:
         """The browser went away: stop stepping and drop the simulation."""
         self.closed = True
         self._set_running(False)
+        self._new_epoch()
         self.sim = None
 
 

@@ -4,10 +4,15 @@ The dashboard drives ``model.step`` itself (no `simulate` loop), so it can
 stop, step once, or run for a time budget. Both worlds start from the same
 seed material as ``scslab run``, so their random numbers are common and the
 first metrics equal a saved run's. No Panel here.
+
+`Simulation.advance` runs in a worker thread: it holds the simulation's lock
+while it steps, so two calls never step the same worlds at once, and it stops
+between steps once its `cancel` event is set (a pause or a reset).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -74,6 +79,7 @@ class Simulation:
                 self.base = None
         self.rows: list[dict[str, float]] = []
         self.base_rows: list[dict[str, float]] = []
+        self._lock = threading.Lock()
         self._collect()
         self._sample: np.ndarray | None = None
         self._last_xy: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -91,33 +97,54 @@ class Simulation:
         return self.step >= self.steps
 
     def _collect(self) -> None:
-        self.rows.append(self.world.metrics())
+        # The counterfactual's row first: a reader in another thread that takes
+        # ``rows[:len(rows)]`` always finds as many `base_rows`.
         if self.base is not None:
             self.base_rows.append(self.base.metrics())
+        self.rows.append(self.world.metrics())
 
-    def advance(self, max_steps: int, budget_s: float = 0.15) -> int:
-        """Step both worlds up to `max_steps` times or until `budget_s` has passed.
+    def advance(
+        self, max_steps: int, budget_s: float = 0.15, cancel: threading.Event | None = None
+    ) -> int:
+        """Step both worlds up to `max_steps` times, until `budget_s` has passed or `cancel` is set.
 
-        Returns the number of steps taken (at least one unless the run is done).
+        Returns the number of steps taken (at least one unless the run is done or
+        `cancel` was set before the first). A call made while another is stepping
+        waits for it to end.
         """
-        t0 = time.perf_counter()
-        done = 0
-        while done < max_steps and not self.done:
-            self.world.step()
-            if self.base is not None:
-                self.base.step()
-            done += 1
-            if self.step % self.scenario.collect_every == 0 or self.done:
-                self._collect()
-            if time.perf_counter() - t0 >= budget_s:
-                break
-        return done
+        with self._lock:
+            t0 = time.perf_counter()
+            done = 0
+            while done < max_steps and not self.done:
+                if cancel is not None and cancel.is_set():
+                    break
+                self.world.step()
+                if self.base is not None:
+                    self.base.step()
+                done += 1
+                if self.step % self.scenario.collect_every == 0 or self.done:
+                    self._collect()
+                if time.perf_counter() - t0 >= budget_s:
+                    break
+            return done
 
     def metric_names(self) -> list[str]:
         return [k for k in self.rows[0] if k != "step"]
 
     def picture(self, base: bool = False) -> dict[str, Any] | None:
-        """A sample of people: ``x``, ``y`` and ``state`` (a label) for each, or None."""
+        """A sample of people: ``x``, ``y`` and ``state`` (a label) for each, or None.
+
+        None also while a worker thread is stepping the worlds (never a picture
+        of a state halfway through a step); the next call draws it.
+        """
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return self._picture(base)
+        finally:
+            self._lock.release()
+
+    def _picture(self, base: bool) -> dict[str, Any] | None:
         from scslab.dashboard.pictures import picture_of
 
         world = self.base if base else self.world
