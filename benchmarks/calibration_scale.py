@@ -40,7 +40,8 @@ def main() -> None:
             vals.append(target_values(run_rows(scn, r), where))
         res[size] = vals
         print(f"{size} people: {args.replicates} runs in {time.perf_counter() - t0:.0f} s")
-    print("figure | observed | " + " | ".join(f"{s:,} people: mean (min - max)" for s in args.sizes))
+    heads = [f"{s:,} people: mean (min - max)" for s in args.sizes]
+    print("figure | observed | " + " | ".join(heads))
     for o in targets.observations:
         cells = []
         for size in args.sizes:

@@ -234,8 +234,11 @@ def make_problem(
                 f"scenario's model; got {o.measure!r}{did_you_mean(o.measure, sorted(known))}"
             )
     # the identity of the problem leaves out the free parameters' values in the file
+    # and the description (so that writing the posterior into a preset keeps it)
     digest = scenario_with(
-        base, [p.path for p in targets.parameters], [p.low for p in targets.parameters]
+        {**base, "description": ""},
+        [p.path for p in targets.parameters],
+        [p.low for p in targets.parameters],
     ).digest()
     return Problem(base, targets, steps, fit_steps, digest), text
 
