@@ -54,7 +54,7 @@ bench: $(STAMP)
 calibrate: $(STAMP)
 	$(BIN)/scslab calibrate court-blacklist-history \
 	  --targets src/scslab/scenario/targets/court-blacklist-history.yaml \
-	  --out runs/calibrate --budget 800 --particles 100 --draws 40 --workers 2 --report
+	  --out runs/calibrate --budget 600 --particles 80 --draws 40 --workers 2 --report
 	$(BIN)/python -m scslab.experiments.calibrate runs/calibrate \
 	  tests/experiments/data/court-blacklist-history-calibration.json
 

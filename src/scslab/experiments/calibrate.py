@@ -419,7 +419,8 @@ def calibrate(
     # pyabc draws its proposals from numpy's global generator (bit-reproducible with 1 worker)
     np.random.seed(root_seed % 2**32)  # noqa: NPY002
     sampler, client = _sampler(pyabc, workers, scheduler)
-    logging.getLogger("ABC").setLevel(logging.WARNING)
+    # pyabc's own log lines (generation, epsilon, acceptance) only when progress is shown
+    logging.getLogger("ABC").setLevel(logging.INFO if progress is not None else logging.WARNING)
     logging.getLogger("Sampler").setLevel(logging.WARNING)
     logging.getLogger("Epsilon").setLevel(logging.WARNING)
     logging.getLogger("Distance").setLevel(logging.WARNING)
@@ -440,18 +441,16 @@ def calibrate(
             )
         else:
             history = abc.new("sqlite:///" + str(db_path.resolve()), problem.observed)
-        while history.total_nr_simulations < budget:
-            before = history.total_nr_simulations
-            abc.run(max_nr_populations=1, max_total_nr_simulations=budget)
-            pops = history.get_all_populations()
-            last = pops.iloc[-1]
-            say(
-                f"generation {int(last['t'])}: epsilon {float(last['epsilon']):.3g}, "
-                f"{history.total_nr_simulations}/{budget} simulations, "
-                f"{time.perf_counter() - t0:.0f} s"
-            )
-            if history.total_nr_simulations == before:
-                break
+        if history.total_nr_simulations < budget:
+            # one run() call: pyabc updates epsilon between the generations of a call
+            # (separate calls of one generation each would keep the first epsilon)
+            handler = _Progress(say, budget, t0, history)
+            log = logging.getLogger("ABC")
+            log.addHandler(handler)
+            try:
+                abc.run(max_total_nr_simulations=budget)
+            finally:
+                log.removeHandler(handler)
         meta["status"] = "predicting"
         meta["fit_wall_s"] = meta.get("fit_wall_s", 0.0) + time.perf_counter() - t0
         _write_json(meta_path, meta)
@@ -472,6 +471,22 @@ def calibrate(
     meta["generations"] = int(history.max_t + 1)
     _write_json(meta_path, meta)
     return db
+
+
+class _Progress(logging.Handler):
+    """pyabc's per-generation log lines as progress: epsilon, simulations, wall time."""
+
+    def __init__(self, say: Callable[[str], None], budget: int, t0: float, history: Any):
+        super().__init__(logging.INFO)
+        self.say, self.budget, self.t0, self.history = say, budget, t0, history
+
+    def emit(self, record: logging.LogRecord) -> None:
+        msg = record.getMessage()
+        if msg.startswith("t: ") or msg.startswith("Stop"):
+            self.say(
+                f"{msg.rstrip('.')}; {self.history.total_nr_simulations}/{self.budget} "
+                f"simulations, {time.perf_counter() - self.t0:.0f} s"
+            )
 
 
 def _sampler(pyabc: Any, workers: int, scheduler: str | None) -> tuple[Any, Any]:

@@ -102,7 +102,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         seed=args.seed,
         command=["scslab", *sys.argv[1:]],
-        progress=say,
+        progress=None if args.quiet else say,
     )
     if not args.quiet:
         write_summary(db)
