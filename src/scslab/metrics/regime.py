@@ -645,6 +645,45 @@ MEASURES: tuple[Measure, ...] = (
     ),
 )
 
+# ---- the list's history (issue 11; metrics.regime.history_measures, docs/calibration.md)
+_YEAR = (
+    "over the trailing year: the last round(365 / days_per_step) steps (the steps so far "
+    "early in a run; 0 at step 0), annualised by 365 / (steps counted x days_per_step)"
+)
+HISTORY_MEASURES: tuple[Measure, ...] = (
+    Measure(
+        "new_listings_per_adult_year",
+        "new listings per adult-year",
+        "listings per adult per year",
+        f"own blacklistings opened {_YEAR} / adults",
+        share=True,
+    ),
+    Measure(
+        "exits_per_adult_year",
+        "listings ended per adult-year",
+        "listings per adult per year",
+        "own blacklistings that ended (expiry, fulfilment, won appeal; the initial stock's "
+        f"too) {_YEAR} / adults: listings opened minus the change of the stock of own "
+        "listings",
+        share=True,
+    ),
+    Measure(
+        "fulfilled_per_adult_year",
+        "listings paid off per adult-year",
+        "listings per adult per year",
+        f"own listings ended by fulfilment (paid under pressure) {_YEAR} / adults",
+        share=True,
+    ),
+    Measure(
+        "blocked_per_adult_{domain}",
+        "blocked attempts in {domain} per adult",
+        "attempts per adult",
+        "attempts blocked in the domain (a refused ticket purchase; attempt_rate per "
+        "restricted person per step) since step 0 / adults, cumulative",
+    ),
+)
+MEASURES = MEASURES + HISTORY_MEASURES
+
 LEVERS: tuple[Lever, ...] = (
     Lever("surveillance coverage", _COVER, switch="params.surveillance.enabled"),
     Lever("false-record rate", _FALSE, soft=(0.0, 0.0001), switch="params.surveillance.enabled"),
