@@ -128,7 +128,7 @@ def load_targets(path: str | Path) -> tuple[Targets, str]:
     Errors name the field, what is allowed, what it got, and file:line, as for
     scenarios.
     """
-    from scslab.scenario.loading import _line_map, _read_yaml, _where, explain
+    from scslab.scenario.loading import _read_yaml, _where, explain
 
     path = Path(path)
     if not path.is_file():
@@ -137,8 +137,7 @@ def load_targets(path: str | Path) -> tuple[Targets, str]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"cannot read targets file {str(path)!r}: {exc}") from None
-    data = _read_yaml(text, str(path))
-    lines = _line_map(text)
+    data, lines = _read_yaml(text, str(path))  # the project's YAML reader, with lines
     try:
         return Targets.model_validate(data), text
     except ValidationError as exc:
