@@ -328,15 +328,25 @@ def _prior(pyabc: Any, targets: Targets) -> Any:
     return pyabc.Distribution(**rvs)
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+def targets_hash(targets: Targets) -> str:
+    """A targets file's identity: adults, priors and observations (not its words).
+
+    Comments, the assumption's wording and the observations' sources can change
+    without making a calibration another problem.
+    """
+    data = targets.model_dump(mode="json")
+    data["population"].pop("assumption")
+    for o in data["observations"]:
+        o.pop("source")
+    canon = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canon.encode()).hexdigest()[:16]
 
 
 def identity(problem: Problem, targets_text: str, settings: Mapping[str, Any]) -> dict[str, Any]:
     """What a calibration is: its scenario, targets and settings (a resume must match)."""
     return {
         "scenario_hash": problem.digest,
-        "targets_hash": _sha(targets_text),
+        "targets_hash": targets_hash(problem.targets),
         "settings": dict(settings),
     }
 
