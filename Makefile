@@ -12,7 +12,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench clean
+.PHONY: demo test test-fast lint bench calibrate clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: scslab needs Python 3.11 or newer; none of $(PYTHON_CANDIDATES) on the PATH is one. Install Python 3.11, 3.12 or 3.13, or set PYTHON=/path/to/python3.11-or-newer"; exit 1; }
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	@echo "using $(PYTHON) ($$($(PYTHON) --version 2>&1)) for $(VENV)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,dask,sensitivity,report,dashboard,optimize]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask,sensitivity,report,dashboard,optimize,calibrate]'
 	@touch $(STAMP)
 
 # The whole regime on 2 million people for a year, 5 seeds, each beside its counterfactual,
@@ -47,6 +47,16 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/regime_bench.py --sizes 1000000 10000000 100000000 --steps 365 30 5
 	$(BIN)/python benchmarks/sweep_bench.py
+
+# The court blacklist's history fitted to the public figures up to 2018 (docs/calibration.md):
+# about 30 minutes on 2 cores. Not part of `make test`; its held-out check is stored in
+# tests/experiments/data/ for tests/experiments/test_calibrate_heldout.py.
+calibrate: $(STAMP)
+	$(BIN)/scslab calibrate court-blacklist-history \
+	  --targets src/scslab/scenario/targets/court-blacklist-history.yaml \
+	  --out runs/calibrate --budget 600 --particles 80 --draws 40 --workers 2 --report
+	$(BIN)/python -m scslab.experiments.calibrate runs/calibrate \
+	  tests/experiments/data/court-blacklist-history-calibration.json
 
 clean:
 	rm -rf $(VENV) .venv-3.13 runs .pytest_cache .mypy_cache .ruff_cache

@@ -325,6 +325,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- main
 from scslab.dashboard.cli import add_serve  # noqa: E402
+from scslab.experiments.calibrate_cli import add_calibrate  # noqa: E402
 from scslab.experiments.cli import add_optimize, add_query, add_sensitivity, add_sweep  # noqa: E402
 from scslab.report.cli import add_report  # noqa: E402
 
@@ -335,6 +336,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     add_sweep,
     add_sensitivity,
     add_optimize,
+    add_calibrate,
     add_query,
     add_report,
     add_serve,

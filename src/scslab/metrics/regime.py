@@ -226,6 +226,44 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     out["welfare"] = (
         state.income_mean + (state.s_gain - state.s_cost + state.s_benefit - state.s_penalty) / n
     )
+    out.update(history_measures(state, plan))
+    return out
+
+
+# --------------------------------------------------------------------------- history (issue 11)
+def history_measures(state: State, plan: Any) -> dict[str, float]:
+    """Annual flows of the blacklists and cumulative blocked purchases, per adult.
+
+    The flows are counted over the trailing year: the last ``W = round(365 /
+    days_per_step)`` steps (fewer at the start of a run: the steps so far, and
+    0 at step 0), and annualised by ``365 / (steps counted x days_per_step)``:
+
+    - ``new_listings_per_adult_year``: own blacklistings opened in the window;
+    - ``exits_per_adult_year``: own blacklistings that ended in the window (expiry,
+      fulfilment, won appeal), as listings opened minus the change of the stock of
+      own listings, so the initial stock's exits count too;
+    - ``fulfilled_per_adult_year``: own listings ended by fulfilment in the window.
+
+    ``blocked_per_adult_{domain}``: blocked attempts (a refused ticket purchase) in
+    each domain (``attempt_rate`` per restricted person per step), cumulative since
+    step 0, per adult.
+    """
+    adults = max(int(state.n_adults), 1)
+    ring = state.rate_ring
+    t = int(state.step)
+    width = ring.shape[1] - 1
+    back = min(t, width)
+    now = ring[:, t % ring.shape[1]]
+    then = ring[:, (t - back) % ring.shape[1]]
+    years = back * int(state.days_per_step) / 365.0
+    listings, stock, fulfilled = (now - then).tolist()
+    out = {
+        "new_listings_per_adult_year": ratio(listings, adults * years, 0.0) if back else 0.0,
+        "exits_per_adult_year": ratio(listings - stock, adults * years, 0.0) if back else 0.0,
+        "fulfilled_per_adult_year": ratio(fulfilled, adults * years, 0.0) if back else 0.0,
+    }
+    for d, name in enumerate(plan.domain_names):
+        out[f"blocked_per_adult_{name}"] = float(state.c_blocked_dom[d]) / adults
     return out
 
 
@@ -606,6 +644,45 @@ MEASURES: tuple[Measure, ...] = (
         levers=(_COST,),
     ),
 )
+
+# ---- the list's history (issue 11; metrics.regime.history_measures, docs/calibration.md)
+_YEAR = (
+    "over the trailing year: the last round(365 / days_per_step) steps (the steps so far "
+    "early in a run; 0 at step 0), annualised by 365 / (steps counted x days_per_step)"
+)
+HISTORY_MEASURES: tuple[Measure, ...] = (
+    Measure(
+        "new_listings_per_adult_year",
+        "new listings per adult-year",
+        "listings per adult per year",
+        f"own blacklistings opened {_YEAR} / adults",
+        share=True,
+    ),
+    Measure(
+        "exits_per_adult_year",
+        "listings ended per adult-year",
+        "listings per adult per year",
+        "own blacklistings that ended (expiry, fulfilment, won appeal; the initial stock's "
+        f"too) {_YEAR} / adults: listings opened minus the change of the stock of own "
+        "listings",
+        share=True,
+    ),
+    Measure(
+        "fulfilled_per_adult_year",
+        "listings paid off per adult-year",
+        "listings per adult per year",
+        f"own listings ended by fulfilment (paid under pressure) {_YEAR} / adults",
+        share=True,
+    ),
+    Measure(
+        "blocked_per_adult_{domain}",
+        "blocked attempts in {domain} per adult",
+        "attempts per adult",
+        "attempts blocked in the domain (a refused ticket purchase; attempt_rate per "
+        "restricted person per step) since step 0 / adults, cumulative",
+    ),
+)
+MEASURES = MEASURES + HISTORY_MEASURES
 
 LEVERS: tuple[Lever, ...] = (
     Lever("surveillance coverage", _COVER, switch="params.surveillance.enabled"),

@@ -43,7 +43,7 @@ from scslab.regime import (
     surveillance,
 )
 from scslab.regime.plan import Plan, make_plan
-from scslab.regime.tables import LISTINGS, PENDING, count_into, empty_table
+from scslab.regime.tables import LISTINGS, ORIG_OWN, PENDING, count_into, empty_table
 
 NEVER = -(2**30)
 
@@ -136,10 +136,16 @@ class RegimeModel:
         for spec in (PENDING, LISTINGS):
             for col, arr in empty_table(spec).items():
                 setattr(state, col, arr)
+        # annual rates (metrics.regime.rates): the run's counts at the last year of steps
+        cal = getattr(scenario, "calendar", None)
+        state.days_per_step = int(cal.days_per_step) if cal is not None else 1
+        state.c_blocked_dom = np.zeros(len(plan.domain_names), np.int64)
+        state.rate_ring = np.zeros((len(RATE_COUNTS), rate_window(state) + 1), np.int64)
         if plan.sanctions and plan.list_initial.any():
             # the lists' stock at step 0 (only with sanctions on: the baseline has none)
             sanctions.initial_stock(state, plan, rng["initial_stock"])
             sanctions.rebuild(state, plan)
+        record_rates(state, 0)
         return state
 
     def step(self, state: State, rng: Streams) -> None:
@@ -187,6 +193,7 @@ class RegimeModel:
         preemption.flag(state, plan)
         # 11. restrictions and the day's accounts
         sanctions.apply(state, plan, rng["sanctions"])
+        record_rates(state, int(state.step) + 1)
 
     @staticmethod
     def _count_acts(
@@ -270,6 +277,23 @@ def bytes_per_person(params: Any) -> tuple[float, float]:
     )  # fmt: skip
     state = people + ptr + 4 * ties + per_person_fields + firm + len(params.acts) + 1.0
     return build, state
+
+
+#: Run counters kept over the last year of steps, for the annual rates of the measures.
+RATE_COUNTS = ("c_listings", "n_own_rows", "c_fulfilled")
+
+
+def rate_window(state: State) -> int:
+    """Steps in the trailing year of the annual rates: ``round(365 / days_per_step)``, >= 1."""
+    return max(1, round(365 / int(state.days_per_step)))
+
+
+def record_rates(state: State, step: int) -> None:
+    """Put the counters of state `step` in its slot of the ring of the last year's counts."""
+    ring = state.rate_ring
+    own = int(np.count_nonzero(state.ls_origin == ORIG_OWN))
+    values = (int(state.c_listings), own, int(state.c_fulfilled))
+    ring[:, step % ring.shape[1]] = values
 
 
 _COUNTERS = (

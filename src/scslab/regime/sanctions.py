@@ -480,7 +480,9 @@ def apply(state: State, plan: Plan, rng: np.random.Generator) -> None:
     for b, rate in enumerate(plan.domain_attempt):
         if rate > 0:
             n_d = int(counts[((masks >> b) & 1) == 1].sum())
-            state.c_blocked += int(rng.binomial(n_d, float(rate)))
+            blocked = int(rng.binomial(n_d, float(rate)))
+            state.c_blocked += blocked
+            state.c_blocked_dom[b] += blocked
     live = state.ls_origin != ORIG_RED
     m = state.ls_mask[live]
     cb = cause_domain_bit(plan, state.ls_cause[live].astype(np.int64))

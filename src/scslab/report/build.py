@@ -17,7 +17,7 @@ FIGURES_DIR = "figures"
 
 
 def kind_of(path: Path) -> str:
-    """'run' or 'sweep', or a `StoreError` that says what the folder lacks."""
+    """'run', 'sweep' or 'calibration', or a `StoreError` that says what the folder lacks."""
     from scslab.results.store import MANIFEST_FILE
     from scslab.results.sweepdb import DB_FILE
 
@@ -25,6 +25,10 @@ def kind_of(path: Path) -> str:
         raise StoreError(f"{str(path)!r} does not exist; give a run or sweep folder")
     if not path.is_dir():
         raise StoreError(f"{str(path)!r} is not a folder; give a run or sweep folder")
+    from scslab.report.calibration import is_calibration
+
+    if is_calibration(path):
+        return "calibration"
     if (path / DB_FILE).is_file():
         return "sweep"
     if (path / MANIFEST_FILE).is_file():
@@ -51,6 +55,10 @@ def build_report(path: str | Path, *, measures: Sequence[str] | None = None) -> 
     kind = kind_of(path)
     if kind == "run":
         title, summary, figures, sections = _run_parts(path)
+    elif kind == "calibration":
+        from scslab.report.calibration import calibration_parts
+
+        title, summary, figures, sections = calibration_parts(path)
     elif _is_optimize(path):
         from scslab.report.optimize import optimize_parts
 
