@@ -31,5 +31,5 @@ def test_family_at_home_is_restricted_for_a_post_from_abroad():
     family, _ = sanctions.family_of(st, speaker)
     assert n == family.size > 0
     assert (st.sanc[family] & DFAM).all()
-    assert st.restr[family].tolist() == [plan.family_mask] * family.size
+    assert st.restr[family].tolist() == [plan.family_domain_mask] * family.size
     assert not st.sanc[speaker[0]]

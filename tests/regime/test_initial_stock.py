@@ -57,7 +57,7 @@ def test_the_stock_lists_its_share_of_adults_at_step_zero_as_guilty_home_adults(
     until = st.ls_until[own]
     assert until.min() >= 1 and until.max() <= 3650
     # restrictions and status are in force from step 0 (metrics at init see them)
-    assert (st.sanc[who] & OWN).all() and (st.restr[who] == plan.list_mask[0]).all()
+    assert (st.sanc[who] & OWN).all() and (st.restr[who] == plan.list_domain_mask[0]).all()
     assert (st.onlist[who] & 1).all()
     m = scslab.run(scenario(court(0.02), on=ON, size=20000, steps=1)).metrics
     assert m["listed_share_adults"][0] == pytest.approx(who.size / st.n_adults)
@@ -116,7 +116,7 @@ def test_the_stock_leaves_at_the_modelled_rate():
     n0 = int((st.ls_origin == ORIG_OWN).sum())
     advance(model, st, streams, 100)
     x = exit_hazard(0.002, 50.0, 0.03, 0.002, 0.05)
-    assert float(plan_for(st.params).list_exit[0]) == pytest.approx(x)
+    assert float(plan_for(st.params).list_exit_hazard[0]) == pytest.approx(x)
     left = int((st.ls_origin == ORIG_OWN).sum())
     want = n0 * (1 - x) ** 100
     sd = np.sqrt(n0 * (1 - x) ** 100 * (1 - (1 - x) ** 100))

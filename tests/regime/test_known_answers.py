@@ -105,7 +105,7 @@ def dozen() -> dict[str, float]:
         np.array([6], np.int64),
         origin=ORIG_PREEMPT,
         list_id=255,
-        mask=plan.preempt_mask,
+        mask=plan.preemption_domain_mask,
         duration=30,
         cause=np.array([NO_CAUSE], np.int64),
         spill=False,

@@ -44,7 +44,7 @@ def test_listing_spills_schooling_to_children_and_shaming_to_household():
     enter_records(st, plan, head, kind=0)
     sanctions.apply(st, plan, streams["sanctions"])
     assert st.sanc[head[0]] & OWN and st.onlist[head[0]] & (1 << li)
-    assert st.restr[head[0]] == plan.list_mask[li]
+    assert st.restr[head[0]] == plan.list_domain_mask[li]
     school = 1 << plan.domain_names.index("schooling")
     shame = 1 << plan.domain_names.index("shaming")
     for m in members[1:]:

@@ -51,7 +51,7 @@ def pressure_family(
         member,
         origin=ORIG_DIASPORA,
         list_id=255,
-        mask=plan.family_mask,
+        mask=plan.family_domain_mask,
         duration=int(p.family_duration),
         cause=np.full(member.size, plan.speech, np.int64),
         spill=False,

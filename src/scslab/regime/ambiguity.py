@@ -7,7 +7,7 @@ a pessimistic prior (docs/model.md):
 
 so at ``a = 0`` people know the rules exactly, and toward ``a = 1`` they also
 fear acts that are never punished (C = 0 for a lawful act): the chilling of
-lawful conduct. The mechanism has no state and draws no random numbers; `Plan.a`
+lawful conduct. The mechanism has no state and draws no random numbers; `Plan.ambiguity_level`
 is 0 when it is switched off.
 """
 

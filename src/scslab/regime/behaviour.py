@@ -58,9 +58,9 @@ def commit_acts(
         if incapacitate:
             ok &= (state.sanc[cand] & PREEMPT) == 0
         accept = state.opp[cand].astype(np.float64) / o_max
-        c_hat = perceived_cost(float(plan.cost[k]), plan.a, plan.c_star)
+        c_hat = perceived_cost(float(plan.record_cost[k]), plan.ambiguity_level, plan.prior_cost)
         p_true: Any = p_detect(plan, state.group[cand], k, state.cover[cand]).astype(np.float64)
-        p_hat = perceived_detection(p_true, plan.a, plan.p_star)
+        p_hat = perceived_detection(p_true, plan.ambiguity_level, plan.prior_detection)
         if kappa > 0:
             p_hat = p_hat + kappa * _share(state.sanc_n[cand], state.deg[cand])
         p_hat = np.minimum(p_hat, 1.0)
@@ -90,13 +90,13 @@ def propensity(
     kappa = float(p.kappa)
     p_hat = perceived_detection(
         p_detect(plan, state.group[idx], k, state.cover[idx]).astype(np.float64),
-        plan.a,
-        plan.p_star,
+        plan.ambiguity_level,
+        plan.prior_detection,
     )
     if kappa > 0:
         p_hat = p_hat + kappa * _share(state.sanc_n[idx], state.deg[idx])
     p_hat = np.minimum(p_hat, 1.0)
-    c_hat = perceived_cost(float(plan.cost[k]), plan.a, plan.c_star)
+    c_hat = perceived_cost(float(plan.record_cost[k]), plan.ambiguity_level, plan.prior_cost)
     g = float(plan.gain[k])
     ratio = sigmoid(beta * (g - state.risk[idx] * p_hat * c_hat)) / sigmoid(beta * g)
     out = float(plan.rate[k]) * state.opp[idx].astype(np.float64) * ratio
@@ -116,8 +116,15 @@ def firm_violations(state: State, plan: Plan, rng: np.random.Generator) -> NDArr
     if cand.size == 0:
         return cand
     beta, g = float(p.firm_beta), float(p.firm_gain)
-    p_hat = min(1.0, float(perceived_detection(plan.firm_p, plan.a, plan.p_star)))
-    c_hat = perceived_cost(plan.firm_cost, plan.a, plan.c_star)
+    p_hat = min(
+        1.0,
+        float(
+            perceived_detection(
+                plan.firm_detection_prob, plan.ambiguity_level, plan.prior_detection
+            )
+        ),
+    )
+    c_hat = perceived_cost(plan.firm_cost, plan.ambiguity_level, plan.prior_cost)
     ratio = float(sigmoid(beta * (g - p_hat * c_hat)) / sigmoid(beta * g))
     return np.unique(cand[u < ratio])
 
@@ -126,17 +133,19 @@ def speech_risk(state: State, plan: Plan) -> NDArray[np.float32] | float:
     """``r_i p_hat_i (C_hat + F_i)`` for everybody, or 0.0 when nothing can make it positive."""
     kappa = float(state.params.behaviour.kappa)
     seen_sanctions = kappa > 0 and state.ls_person.size > 0
-    if not (plan.discourse or plan.a > 0 or seen_sanctions):
+    if not (plan.discourse or plan.ambiguity_level > 0 or seen_sanctions):
         return 0.0
     if plan.discourse:
         p_hat: Any = p_detect(plan, state.group, plan.speech, state.cover)
-        p_hat = perceived_detection(p_hat, plan.a, plan.p_star)
+        p_hat = perceived_detection(p_hat, plan.ambiguity_level, plan.prior_detection)
     else:
-        p_hat = np.full(state.flags.size, np.float32(plan.a * plan.p_star))
+        p_hat = np.full(state.flags.size, np.float32(plan.ambiguity_level * plan.prior_detection))
     if seen_sanctions:
         p_hat = p_hat + np.float32(kappa) * _share(state.sanc_n, state.deg)
         np.minimum(p_hat, np.float32(1.0), out=p_hat)
-    c_hat = np.float32(perceived_cost(float(plan.cost[plan.speech]), plan.a, plan.c_star))
+    c_hat = np.float32(
+        perceived_cost(float(plan.record_cost[plan.speech]), plan.ambiguity_level, plan.prior_cost)
+    )
     if plan.family_cost > 0:
         cost = np.where(
             (state.flags & ABROAD) != 0, c_hat + np.float32(plan.family_cost), c_hat

@@ -77,7 +77,7 @@ def arrive(
         np.add.at(
             state.pts_wrong,
             (linked[wrong_rec], basis[wrong_rec].astype(np.int64) - 1),
-            plan.deduction[kind[wrong_rec]],
+            plan.deductions[kind[wrong_rec]],
         )
 
     k_n = plan.n_kinds

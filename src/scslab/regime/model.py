@@ -141,7 +141,7 @@ class RegimeModel:
         state.days_per_step = int(cal.days_per_step) if cal is not None else 1
         state.c_blocked_dom = np.zeros(len(plan.domain_names), np.int64)
         state.rate_ring = np.zeros((len(RATE_COUNTS), rate_window(state) + 1), np.int64)
-        if plan.sanctions and plan.list_initial.any():
+        if plan.sanctions and plan.list_initial_share.any():
             # the lists' stock at step 0 (only with sanctions on: the baseline has none)
             sanctions.initial_stock(state, plan, rng["initial_stock"])
             sanctions.rebuild(state, plan)

@@ -50,7 +50,7 @@ def flag(state: State, plan: Plan) -> int:
             hit,
             origin=ORIG_PREEMPT,
             list_id=255,
-            mask=plan.preempt_mask,
+            mask=plan.preemption_domain_mask,
             duration=int(p.duration),
             cause=np.full(hit.size, NO_CAUSE, np.int64),
             spill=False,

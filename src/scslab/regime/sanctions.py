@@ -225,9 +225,9 @@ def initial_stock(state: State, plan: Plan, rng: np.random.Generator) -> None:
     """
     from scslab.regime.behaviour import propensity
 
-    if not (plan.sanctions and plan.integration) or not plan.list_initial.any():
+    if not (plan.sanctions and plan.integration) or not plan.list_initial_share.any():
         return
-    for li in (int(x) for x in np.flatnonzero(plan.list_initial > 0)):
+    for li in (int(x) for x in np.flatnonzero(plan.list_initial_share > 0)):
         kinds = np.flatnonzero(plan.list_entry_acts[li] & plan.unlawful)
         bit = np.uint16(1 << li)
 
@@ -241,7 +241,7 @@ def initial_stock(state: State, plan: Plan, rng: np.random.Generator) -> None:
             w += hazard(int(k))
         w[(state.onlist & bit) != 0] = 0.0
         eligible = np.flatnonzero(w > 0)
-        m = min(int(round(float(plan.list_initial[li]) * int(state.n_adults))), eligible.size)
+        m = min(int(round(float(plan.list_initial_share[li]) * int(state.n_adults))), eligible.size)
         if m == 0:
             continue
         keys = rng.exponential(size=eligible.size) / w[eligible]
@@ -251,7 +251,7 @@ def initial_stock(state: State, plan: Plan, rng: np.random.Generator) -> None:
         u = rng.random(m) * cum[-1]
         cause = kinds[np.minimum((cum < u).sum(axis=0), kinds.size - 1)].astype(np.int64)
         duration = int(plan.list_duration[li])
-        age = stationary_ages(rng, m, duration, float(plan.list_exit[li]))
+        age = stationary_ages(rng, m, duration, float(plan.list_exit_hazard[li]))
         state.onlist[who] |= bit
         impose(
             state,
@@ -259,7 +259,7 @@ def initial_stock(state: State, plan: Plan, rng: np.random.Generator) -> None:
             who.astype(np.int64),
             origin=ORIG_OWN,
             list_id=li,
-            mask=int(plan.list_mask[li]),
+            mask=int(plan.list_domain_mask[li]),
             duration=duration,
             cause=cause,
             spill=True,
@@ -281,21 +281,23 @@ def exits(state: State, plan: Plan, rng: np.random.Generator) -> NDArray[np.int6
     expunged = np.empty(0, np.int64)
     if plan.sanctions:
         safe = np.where(own, lst, 0)
-        idx = np.flatnonzero(own & (plan.list_fulfil[safe] > 0))
+        idx = np.flatnonzero(own & (plan.list_fulfilment_rate[safe] > 0))
         u = rng.random(idx.size)
         li = lst[idx]
-        prob = plan.list_fulfil[li] * (
+        prob = plan.list_fulfilment_rate[li] * (
             1.0 + plan.list_pressure[li] * plan.mask_cost[state.ls_mask[idx]]
         )
         paid = idx[u < prob]
         state.c_fulfilled += int(paid.size)
         ended.append(paid)
-        idx = np.flatnonzero(own & (plan.list_appeal[safe] > 0))
+        idx = np.flatnonzero(own & (plan.list_appeal_rate[safe] > 0))
         u = rng.random(idx.size)
-        appealed = idx[u < plan.list_appeal[lst[idx]]]
+        appealed = idx[u < plan.list_appeal_rate[lst[idx]]]
         li = lst[appealed]
         false_basis = np.isin(state.ls_basis[appealed], (BASIS_FALSE, BASIS_MISLINKED))
-        succ = np.where(false_basis, plan.list_success_false[li], plan.list_success_true[li])
+        succ = np.where(
+            false_basis, plan.list_appeal_success_false[li], plan.list_appeal_success_true[li]
+        )
         won_now = rng.random(appealed.size) < succ
         won = appealed[won_now]
         state.c_appeals_won += int(won.size)
@@ -364,11 +366,11 @@ def enter(
                 hit = (new >= g) & (old_grade < g)
                 who = graded[hit]
                 persons.append(who)
-                contrib = state.view[who].astype(np.float32) * plan.deduction
+                contrib = state.view[who].astype(np.float32) * plan.deductions
                 causes.append(np.argmax(contrib, axis=1).astype(np.int64))
                 wrong = (np.argmax(state.pts_wrong[who], axis=1) + BASIS_FALSE).astype(np.uint8)
                 bases.append(np.where(true_grade(state, plan, who) >= g, BASIS_TRUE, wrong))
-            r = int(plan.list_firm_rating[li])
+            r = int(plan.list_entry_firm_rating[li])
             if r >= 0 and firms_worse.size:
                 f = firms_worse[state.firm_rating[firms_worse] >= r]
                 persons.append(state.firm_rep[f].astype(np.int64))
@@ -406,7 +408,7 @@ def enter(
                 who,
                 origin=ORIG_OWN,
                 list_id=li,
-                mask=int(plan.list_mask[li]),
+                mask=int(plan.list_domain_mask[li]),
                 duration=int(plan.list_duration[li]),
                 cause=why,
                 spill=True,
@@ -477,7 +479,7 @@ def apply(state: State, plan: Plan, rng: np.random.Generator) -> None:
         return
     state.c_domain_days += int(counts @ POPCOUNT)
     masks = np.arange(256)
-    for b, rate in enumerate(plan.domain_attempt):
+    for b, rate in enumerate(plan.domain_attempt_rate):
         if rate > 0:
             n_d = int(counts[((masks >> b) & 1) == 1].sum())
             blocked = int(rng.binomial(n_d, float(rate)))

@@ -27,7 +27,7 @@ from scslab.regime.tables import candidates
 
 def grade_of(plan: Plan, score: NDArray[Any]) -> NDArray[np.int8]:
     """Grade index (0 = best band) of each score."""
-    worst_first = np.searchsorted(plan.band_min, score, side="right") - 1
+    worst_first = np.searchsorted(plan.band_min_score, score, side="right") - 1
     worst_first = np.maximum(worst_first, 0)
     return (len(plan.band_names) - 1 - worst_first).astype(np.int8)
 
@@ -41,7 +41,7 @@ def true_grade(state: State, plan: Plan, persons: NDArray[np.int64]) -> NDArray[
     p = state.params.scoring
     score = (
         float(p.base)
-        - state.view[persons].astype(np.float32) @ plan.deduction
+        - state.view[persons].astype(np.float32) @ plan.deductions
         + state.pts_wrong[persons].sum(axis=1)
         + np.float32(p.reward_points) * state.deeds[persons].astype(np.float32)
     )
@@ -58,7 +58,7 @@ def rescore(state: State, plan: Plan, persons: NDArray[np.int64]) -> NDArray[np.
     p = state.params.scoring
     score = (
         float(p.base)
-        - state.view[persons].astype(np.float32) @ plan.deduction
+        - state.view[persons].astype(np.float32) @ plan.deductions
         + np.float32(p.reward_points) * state.deeds[persons].astype(np.float32)
     )
     state.grade[persons] = grade_of(plan, score)

@@ -74,7 +74,7 @@ def record_acts(
     t = int(state.step)
     for s in range(plan.n_sources):
         sel = plan.sees[s][kinds] & (((cov >> s) & 1) == 1)
-        det = sel & (rng.random(persons.size) < plan.q[state.group[persons], s])
+        det = sel & (rng.random(persons.size) < plan.detection_prob[state.group[persons], s])
         if det.any():
             append(
                 state,
@@ -101,13 +101,15 @@ def false_records(state: State, plan: Plan, rng: np.random.Generator) -> int:
     t = int(state.step)
     made = 0
     for s in range(plan.n_sources):
-        f = float(plan.f_max[s])
+        f = float(plan.false_record_rate_max[s])
         if f <= 0:
             continue
         for k in np.flatnonzero(plan.sees[s]):
             cand = candidates(rng, n, f)
-            if not plan.f_even:  # thinning by the group's rate
-                cand = cand[rng.random(cand.size) * f < plan.f[state.group[cand], s]]
+            if not plan.false_record_even:  # thinning by the group's rate
+                cand = cand[
+                    rng.random(cand.size) * f < plan.false_record_rate[state.group[cand], s]
+                ]
             cand = cand[(((state.cover[cand] >> s) & 1) == 1) & ((state.flags[cand] & CHILD) == 0)]
             if cand.size:
                 append(
@@ -136,7 +138,7 @@ def record_speech(
         if not plan.sees[s, k]:
             continue
         mine = speakers[((cov >> s) & 1) == 1]
-        det = mine[rng.random(mine.size) < plan.q[state.group[mine], s]]
+        det = mine[rng.random(mine.size) < plan.detection_prob[state.group[mine], s]]
         if det.size:
             append(
                 state,
