@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 from scslab.engine import State
 from scslab.engine.describe import Category, Description, Lever, Measure
 from scslab.population.people import ABROAD, CHILD, PRIVATE
+from scslab.regime.authority import preemption_threshold, speech_penalty, window_cost
 from scslab.regime.tables import (
     BASIS_FALSE,
     BASIS_NAMES,
@@ -221,6 +222,19 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     ratings = np.bincount(state.firm_rating.astype(np.int64), minlength=4)
     for i, name in enumerate(("A", "B", "C", "D")):
         out[f"firm_rating_{name}"] = float(ratings[i]) / n_f
+
+    # the authority: its cost over the last window (its own view) and its levers now
+    if state.auth_has_cost:
+        political, enforcement, cost = state.auth_political, state.auth_enforcement, state.auth_cost
+    else:  # before the first window ends: the steps so far
+        political, enforcement, cost = window_cost(state, plan, int(state.step))
+    out["authority_cost"] = float(cost)
+    out["authority_political_cost"] = float(political)
+    out["authority_enforcement_cost"] = float(enforcement)
+    out["authority_coverage_scale"] = float(state.auth_coverage)
+    out["authority_preemption_threshold"] = preemption_threshold(state)
+    out["authority_speech_penalty"] = speech_penalty(state)
+    out["authority_moves_kept"] = float(state.auth_kept_moves)
 
     # welfare per person this step: income + gains - restriction costs + benefits - fines
     out["welfare"] = (
@@ -642,6 +656,66 @@ MEASURES: tuple[Measure, ...] = (
         "fines) this step / people (see the notes on the regime model's measures)",
         headline=True,
         levers=(_COST,),
+    ),
+    Measure(
+        "authority_cost",
+        "the authority's cost (its own view)",
+        "cost per person per step",
+        "authority.alpha x authority_political_cost + authority.beta x "
+        "authority_enforcement_cost, over the last window of authority.every steps that "
+        "ended (before the first: over the steps so far; 0 at step 0): the cost the "
+        "adaptive authority compares; measured for a fixed policy too",
+        topic="the authority's cost",
+    ),
+    Measure(
+        "authority_political_cost",
+        "public dissent as the authority sees it",
+        "detected posts per person per step",
+        "posts detected in the last window / (people x authority.every) / the coverage "
+        "scale in force (the state corrects for its own watching; posts it missed are "
+        "not in it). Before the first window ends: over the steps so far",
+        topic="the authority's cost",
+    ),
+    Measure(
+        "authority_enforcement_cost",
+        "enforcement cost",
+        "sanctions per person per step",
+        "authority.watch_cost x the coverage scale (0 with no source on) + sanctions the "
+        "state imposed in the last window (new blacklistings, pre-emptions, families "
+        "pressured, fines on detected posts while the speech penalty is positive) / "
+        "(people x authority.every). Before the first window ends: over the steps so far",
+        topic="the authority's cost",
+    ),
+    Measure(
+        "authority_coverage_scale",
+        "coverage scale",
+        "x the sources' coverage",
+        "the scale on every surveillance source's coverage in force now (1 unless "
+        "authority.adaptive moves it)",
+        topic="the authority's levers",
+    ),
+    Measure(
+        "authority_preemption_threshold",
+        "pre-emption threshold in force",
+        "risk score",
+        "the pre-emption threshold in force now: preemption.threshold, or the adaptive "
+        "authority's current value",
+        topic="the authority's levers",
+    ),
+    Measure(
+        "authority_speech_penalty",
+        "speech penalty in force",
+        "cost per detected post",
+        "the speech penalty in force now: discourse.penalty, or the adaptive authority's "
+        "current value",
+        topic="the authority's levers",
+    ),
+    Measure(
+        "authority_moves_kept",
+        "moves the authority kept",
+        "moves",
+        "moves of a lever the adaptive authority kept (its cost fell), from the start of "
+        "the run (0 with a fixed policy)",
     ),
 )
 

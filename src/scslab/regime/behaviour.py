@@ -25,6 +25,7 @@ from scslab.engine import State
 from scslab.models.kuran import speaks
 from scslab.population.people import ABROAD, CHILD
 from scslab.regime.ambiguity import perceived_cost, perceived_detection
+from scslab.regime.authority import speech_record_cost
 from scslab.regime.plan import Plan, p_detect
 from scslab.regime.tables import PREEMPT, candidates, sigmoid
 
@@ -144,7 +145,7 @@ def speech_risk(state: State, plan: Plan) -> NDArray[np.float32] | float:
         p_hat = p_hat + np.float32(kappa) * _share(state.sanc_n, state.deg)
         np.minimum(p_hat, np.float32(1.0), out=p_hat)
     c_hat = np.float32(
-        perceived_cost(float(plan.record_cost[plan.speech]), plan.ambiguity_level, plan.prior_cost)
+        perceived_cost(speech_record_cost(state, plan), plan.ambiguity_level, plan.prior_cost)
     )
     if plan.family_cost > 0:
         cost = np.where(

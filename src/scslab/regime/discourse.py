@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from scslab.engine import State
 from scslab.population.people import ABROAD
+from scslab.regime.authority import speech_penalty
 from scslab.regime.plan import Plan
 from scslab.regime.surveillance import record_speech
 
@@ -33,7 +34,7 @@ def monitor(
     detected = record_speech(state, plan, rng, speakers)
     p = state.params.discourse
     deleted = detected[rng.random(detected.size) < float(p.deletion_prob)]
-    state.s_penalty = float(p.penalty) * detected.size
+    state.s_penalty = speech_penalty(state) * detected.size  # the authority's while it adapts
     state.c_posts_detected += int(detected.size)
     state.c_posts_deleted += int(deleted.size)
     if plan.triggers[plan.speech]:  # speech that can list someone (at home) for amplification

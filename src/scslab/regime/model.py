@@ -13,12 +13,13 @@ One step (one day by default):
 9. sanctions.enter      new listings by the entry rules (with spill-over)
 10. preemption          the risk model flags people (every k steps)
 11. sanctions.apply     restrictions rebuilt; the day's costs and counts
+12. authority           every k steps: the state's cost from its own view; adapts if on
 
 Random streams: ``population``, ``network``, ``firms``, ``coverage``,
-``abroad_init`` and ``initial_stock`` (the lists' stock) at init; ``behaviour``,
-``surveillance``, ``integration``, ``scoring``, ``sanctions``, ``discourse``,
-``abroad`` in a step. A stream is used only while its mechanism is on, so the
-behaviour stream draws the same numbers with the regime and without it.
+``abroad_init``, ``initial_stock`` (the lists' stock) and ``authority_init`` at
+init; ``behaviour``, ``surveillance``, ``integration``, ``scoring``, ``sanctions``,
+``discourse``, ``abroad``, ``authority`` in a step. A stream is used only while
+its mechanism is on, so the behaviour stream draws the same numbers with the regime and without it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from scslab.population.network import build_network, chunk_rows, neighbours_of
 from scslab.population.people import ABROAD, CHILD, make_people
 from scslab.regime import (
     abroad,
+    authority,
     behaviour,
     discourse,
     integration,
@@ -132,7 +134,10 @@ class RegimeModel:
             ls_dirty=False,
             red_benefit=0.0,
             **_zeroed_counters(),
+            **authority.init_fields(p, plan),
         )
+        for name, arr in authority.draw_coverage_scale(state, p, plan, rng).items():
+            setattr(state, name, arr)
         for spec in (PENDING, LISTINGS):
             for col, arr in empty_table(spec).items():
                 setattr(state, col, arr)
@@ -194,6 +199,8 @@ class RegimeModel:
         # 11. restrictions and the day's accounts
         sanctions.apply(state, plan, rng["sanctions"])
         record_rates(state, int(state.step) + 1)
+        # 12. the authority: its cost over a window; with adaptive on, it moves a lever
+        authority.step(state, plan, rng)
 
     @staticmethod
     def _count_acts(

@@ -5,6 +5,7 @@ records held + w_listed_neighbours * share of sanctioned neighbours)``: it reads
 the state's view only, never the truth. People at or above ``threshold`` get a
 preventive restriction (``domains``) for ``duration`` steps; with
 ``incapacitate`` they commit no act and cannot speak while it lasts. The model
+``threshold`` is the adaptive authority's while it adapts (`authority`). The model
 is evaluated every ``every`` steps, over the people with any feature (or over
 everyone when the bias alone reaches the threshold).
 """
@@ -15,6 +16,7 @@ import numpy as np
 
 from scslab.engine import State
 from scslab.population.people import ABROAD, CHILD
+from scslab.regime.authority import preemption_threshold
 from scslab.regime.plan import Plan
 from scslab.regime.tables import BASIS_PREEMPT, NO_CAUSE, ORIG_PREEMPT, PREEMPT, sigmoid
 
@@ -27,7 +29,8 @@ def flag(state: State, plan: Plan) -> int:
     t = int(state.step)
     if not plan.preemption or t % int(p.every) != 0:
         return 0
-    if float(sigmoid(p.bias)) >= float(p.threshold):
+    threshold = preemption_threshold(state)  # the adaptive authority's while it adapts
+    if float(sigmoid(p.bias)) >= threshold:
         cand = np.arange(state.flags.size, dtype=np.int64)
     else:
         cand = np.flatnonzero((state.last_record >= 0) | (state.sanc_n > 0)).astype(np.int64)
@@ -42,7 +45,7 @@ def flag(state: State, plan: Plan) -> int:
     risk = sigmoid(
         p.bias + p.w_records * records + p.w_speech * speech + p.w_listed_neighbours * share
     )
-    hit = cand[risk >= p.threshold]
+    hit = cand[risk >= threshold]
     if hit.size:
         impose(
             state,

@@ -562,6 +562,95 @@ class AbroadParams(StrictModel):
     )
 
 
+AuthorityLever = Literal["coverage", "threshold", "penalty"]
+AUTHORITY_LEVERS: tuple[AuthorityLever, ...] = ("coverage", "threshold", "penalty")
+
+
+class LeverRange(StrictModel):
+    """Where the adaptive authority may move one lever, and how far at a time."""
+
+    bounds: tuple[float, float] = Field(description="[lowest, highest] value the lever may take")
+    radius: float = Field(gt=0, le=1e4, description="step radius epsilon of one move (+- radius)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LeverRange:
+        lo, hi = self.bounds
+        if not lo <= hi:
+            raise ValueError(f"bounds must be [lowest, highest]; got [{lo:g}, {hi:g}]")
+        return self
+
+
+class CoverageRange(LeverRange):
+    """The coverage scale: 1 is every source's own coverage."""
+
+    bounds: tuple[float, float] = Field((0.25, 2.0), description="[lowest, highest] scale")
+    radius: float = Field(0.1, gt=0, le=1e4, description="step radius epsilon of one move")
+
+
+class ThresholdRange(LeverRange):
+    """The pre-emption threshold."""
+
+    bounds: tuple[float, float] = Field((0.05, 0.95), description="[lowest, highest] threshold")
+    radius: float = Field(0.05, gt=0, le=1e4, description="step radius epsilon of one move")
+
+
+class PenaltyRange(LeverRange):
+    """The speech penalty."""
+
+    bounds: tuple[float, float] = Field((0.0, 100.0), description="[lowest, highest] penalty")
+    radius: float = Field(10.0, gt=0, le=1e4, description="step radius epsilon of one move")
+
+
+class AuthorityParams(StrictModel):
+    """An authority that adapts its levers inside a run from its own view (hill climbing).
+
+    Every ``every`` steps it totals its cost over the window (``alpha x`` public
+    dissent as it sees it ``+ beta x`` enforcement ``+ gamma x`` approval lost);
+    with ``adaptive`` on it keeps the last move only if the cost fell, then moves
+    one lever by at most its radius (Daymude, Axelrod & Forrest 2025). The cost
+    is measured with ``adaptive`` off too (a fixed policy's cost). Defaults are
+    illustrative: no source gives a state's weights.
+    """
+
+    adaptive: bool = Field(False, description="switch the adaptation on (the levers move)")
+    every: int = Field(7, ge=1, le=10_000, description="steps in a window between two decisions")
+    levers: list[AuthorityLever] = Field(
+        default_factory=lambda: list(AUTHORITY_LEVERS),
+        description="levers it may move (one whose mechanism is off is never moved): "
+        "coverage (surveillance/discourse), threshold (preemption), penalty (discourse)",
+    )
+    coverage: CoverageRange = Field(
+        default_factory=CoverageRange,
+        description="scale on every source's coverage (starts at 1: the sources' own)",
+    )
+    threshold: ThresholdRange = Field(
+        default_factory=ThresholdRange,
+        description="pre-emption threshold (starts at preemption.threshold)",
+    )
+    penalty: PenaltyRange = Field(
+        default_factory=PenaltyRange,
+        description="speech penalty (starts at discourse.penalty)",
+    )
+    alpha: float = Field(
+        10.0, ge=0, le=1e9, description="weight of public dissent it sees (posts per person-step)"
+    )
+    beta: float = Field(
+        1.0,
+        ge=0,
+        le=1e9,
+        description="weight of enforcement (watching + sanctions per person-step)",
+    )
+    gamma: float = Field(
+        0.0,
+        ge=0,
+        le=0,
+        description="weight of 1 - approval; must be 0 until the model has an approval measure",
+    )
+    watch_cost: float = Field(
+        1e-4, ge=0, le=1, description="cost of watching one person one step, in sanctions"
+    )
+
+
 class MeasureParams(StrictModel):
     """Settings of the measures."""
 
@@ -591,6 +680,9 @@ class RegimeParams(StrictModel):
     preemption: PreemptionParams = Field(default_factory=PreemptionParams, description="risk")
     ambiguity: AmbiguityParams = Field(default_factory=AmbiguityParams, description="vagueness")
     abroad: AbroadParams = Field(default_factory=AbroadParams, description="diaspora")
+    authority: AuthorityParams = Field(
+        default_factory=AuthorityParams, description="an authority that adapts"
+    )
     measures: MeasureParams = Field(default_factory=MeasureParams, description="measures")
 
     @model_validator(mode="after")
@@ -658,6 +750,19 @@ class RegimeParams(StrictModel):
         for d in self.abroad.family_domains:
             if d not in domains:
                 raise _unknown("domain", d, domains, "abroad.family_domains")
+        if self.authority.adaptive:
+            starts = (
+                ("coverage", 1.0, "the sources' own coverage (scale 1)"),
+                ("threshold", self.preemption.threshold, "preemption.threshold"),
+                ("penalty", self.discourse.penalty, "discourse.penalty"),
+            )
+            for name, start, what in starts:
+                lo, hi = getattr(self.authority, name).bounds
+                if name in self.authority.levers and not lo <= start <= hi:
+                    raise ValueError(
+                        f"authority.{name}.bounds [{lo:g}, {hi:g}] must contain the lever's "
+                        f"starting value, {what} = {start:g}"
+                    )
         return self
 
 
@@ -683,5 +788,6 @@ def counterfactual(scenario: Any) -> Any:
     update = {
         m: getattr(params, m).model_copy(update={"enabled": False}) for m in REGIME_MECHANISMS
     }
+    update["authority"] = params.authority.model_copy(update={"adaptive": False})
     new_params = params.model_copy(update=update)
     return scenario.model_copy(update={"params": new_params, "name": f"{scenario.name} (baseline)"})
