@@ -74,6 +74,12 @@ LAWS: list[tuple[Any, ...]] = [
     ("firm_compliance", "params.surveillance.firm_detection_prob", 0.05, 0.9, +1,
      {}, SCORED, 8000, 60),
     ("welfare", "params.sanctions.domains[*].cost", 0.01, 0.5, -1, {}, SCORED, 8000, 120),
+    ("approval", "params.surveillance.sources[*].false_record_rate", 0.0, 1e-4, -1,
+     {}, CORE + ("legitimacy",), 8000, 120),
+    ("participation_share", "params.participation.perk", 0.005, 0.03, +1,
+     {}, ("participation",), 8000, 40),
+    ("participation_share", "params.participation.exclusion_cost", 0.0, 0.3, +1,
+     {}, ("participation",), 8000, 40),
 ]  # fmt: skip
 SEEDS = (1, 2)
 

@@ -75,7 +75,11 @@ def test_counterfactual_switches_every_mechanism_off_and_keeps_seed():
         "preemption",
         "ambiguity",
         "abroad",
+        "incentives",
+        "participation",
+        "legitimacy",
     ):
+        assert getattr(scn.params, m).enabled is True, m
         assert getattr(cf.params, m).enabled is False
 
 

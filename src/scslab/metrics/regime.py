@@ -150,6 +150,9 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     public = state.speaks[adult]
     out["dissent_private"] = float(private.mean()) if private.size else 0.0
     out["dissent_public"] = float(public.mean()) if public.size else 0.0
+    legit = state.legit[adult]
+    out["approval"] = float(np.count_nonzero(legit > np.float32(0.5))) / max(legit.size, 1)
+    out["participation_share"] = float(state.part_share)
     out["falsification_gap"] = falsification_gap(private, public)
     out[f"acts_{plan.act_names[plan.speech]}"] = out["dissent_public"]
     abroad = (state.flags & ABROAD) != 0
@@ -297,6 +300,8 @@ _DET_VIS = "params.population.groups[1].detection_visibility"
 _ASSOC = "params.abroad.association_detection"
 _PRESSURE = "params.abroad.family_pressure"
 _FIRM_DET = "params.surveillance.firm_detection_prob"
+_PERK = "params.participation.perk"
+_EXCLUSION = "params.participation.exclusion_cost"
 
 _WRONG = (
     "a false record (no act), a true record linked to the wrong person, a record of a "
@@ -309,11 +314,39 @@ MEASURES: tuple[Measure, ...] = (
         "dissent_private",
         "private dissent",
         "share of adults",
-        "adults whose private dissent d exceeds behaviour.private_cut / adults. Drawn at "
-        "initialisation and never changed by the regime: the same in a run and its baseline",
+        "adults whose private dissent d exceeds behaviour.private_cut / adults, now. "
+        "d = base + hardship x (1 - L) x (1 - base) (Epstein's grievance): with legitimacy "
+        "off L stays at each adult's own L0 and d as drawn at initialisation (the same in a "
+        "run and its baseline); with legitimacy on d follows L (wrongful sanctions seen or "
+        "suffered lower L, propaganda raises it)",
         share=True,
         headline=True,
         levers=(_LEGIT,),
+    ),
+    Measure(
+        "approval",
+        "approval of the system",
+        "share of adults",
+        "adults whose perceived legitimacy L exceeds 1/2 / adults, now. At the defaults the "
+        "own legitimacy L0 ~ Beta(0.7 x 3.5, 0.3 x 3.5) is SET so that about 0.80 approve "
+        "with no regime (Kostka 2019, online respondents): an input calibration, not an "
+        "output; the output is how it moves (legitimacy on: wrongful sanctions suffered or "
+        "seen among ties lower L, propaganda raises it, each L reverts to its L0)",
+        share=True,
+        headline=True,
+        levers=(_FALSE,),
+        topic="legitimacy",
+    ),
+    Measure(
+        "participation_share",
+        "taking part in the voluntary parts",
+        "share of home adults",
+        "home adults taking part this step (perk + exclusion_cost x last step's share > "
+        "their privacy cost c_i) / home adults; 0 with participation off",
+        share=True,
+        headline=True,
+        levers=(_PERK, _EXCLUSION),
+        topic="participation",
     ),
     Measure(
         "dissent_public",
@@ -771,6 +804,8 @@ LEVERS: tuple[Lever, ...] = (
     Lever("diaspora monitoring", _ASSOC, switch="params.abroad.enabled"),
     Lever("pressure on family at home", _PRESSURE, switch="params.abroad.enabled"),
     Lever("legitimacy", _LEGIT),
+    Lever("participation perk", _PERK, switch="params.participation.enabled"),
+    Lever("cost of staying out", _EXCLUSION, switch="params.participation.enabled"),
 )
 
 PICTURES: tuple[Category, ...] = (

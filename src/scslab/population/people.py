@@ -60,6 +60,26 @@ def household_of(hh_start: NDArray[np.int32], people: NDArray[Any]) -> NDArray[n
     return np.searchsorted(hh_start, keys, side="right") - 1
 
 
+def own_legitimacy(behaviour: Any, n: int, rng: np.random.Generator) -> NDArray[np.float32]:
+    """Each person's own legitimacy L0_i ~ Beta(m c, (1 - m) c), m = ``behaviour.legitimacy``.
+
+    Concentration ``c = 0`` (or m at 0 or 1) puts everybody at m, drawing nothing.
+    """
+    m, c = float(behaviour.legitimacy), float(behaviour.legitimacy_concentration)
+    if c <= 0 or m <= 0 or m >= 1:
+        return np.full(n, m, dtype=np.float32)
+    return rng.beta(m * c, (1.0 - m) * c, size=n).astype(np.float32)
+
+
+def private_dissent(
+    base: NDArray[Any], hardship: NDArray[Any], legit: NDArray[Any], shift: float
+) -> NDArray[np.float32]:
+    """``d = base + G (1 - base)`` with grievance ``G = shift x hardship x (1 - L)`` (Epstein)."""
+    base = base.astype(np.float32, copy=False)
+    grievance = hardship * ((np.float32(1.0) - legit) * np.float32(shift))
+    return (base + grievance * (np.float32(1.0) - base)).astype(np.float32, copy=False)
+
+
 def make_people(pop: Any, behaviour: Any, rng: np.random.Generator) -> dict[str, Any]:
     """Draw the people of a society.
 
@@ -76,8 +96,8 @@ def make_people(pop: Any, behaviour: Any, rng: np.random.Generator) -> dict[str,
     -------
     dict
         ``hh_start`` (int32, households + 1), ``group`` (uint8), ``flags`` (uint8),
-        ``risk``, ``opp``, ``dissent``, ``theta`` (float32, shape (n,)) and
-        ``income_mean`` (float).
+        ``risk``, ``opp``, ``dissent``, ``dissent_base``, ``hardship``, ``legit0``
+        (own legitimacy), ``theta`` (float32, shape (n,)) and ``income_mean`` (float).
     """
     n = int(pop.size)
     sizes = household_sizes(n, float(pop.household_size), rng)
@@ -119,13 +139,12 @@ def make_people(pop: Any, behaviour: Any, rng: np.random.Generator) -> dict[str,
     )
     np.minimum(opp, np.float32(behaviour.opportunism_max), out=opp)
     base = beta32(rng, float(behaviour.dissent_a), float(behaviour.dissent_b), n)
-    grievance = hardship * np.float32((1.0 - behaviour.legitimacy) * pop.dissent_hardship_shift)
-    dissent = base + grievance * (np.float32(1.0) - base)
-    del base, grievance
     theta = rng.standard_normal(n, dtype=np.float32) * np.float32(
         behaviour.threshold_sd
     ) + np.float32(behaviour.threshold_mean)
     theta[(flags & CHILD) != 0] = np.inf  # children never speak
+    legit0 = own_legitimacy(behaviour, n, rng)
+    dissent = private_dissent(base, hardship, legit0, float(pop.dissent_hardship_shift))
     flags[(dissent > np.float32(behaviour.private_cut)) & ((flags & CHILD) == 0)] |= PRIVATE
 
     incomes = np.array([g.income for g in pop.groups], dtype=np.float64)
@@ -140,6 +159,9 @@ def make_people(pop: Any, behaviour: Any, rng: np.random.Generator) -> dict[str,
         "risk": risk,
         "opp": opp.astype(np.float32),
         "dissent": dissent,
+        "dissent_base": base,
+        "hardship": hardship,
+        "legit0": legit0,
         "theta": theta,
         "income_mean": income_mean,
     }

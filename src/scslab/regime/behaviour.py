@@ -5,7 +5,8 @@ Acts (docs/model.md): person i commits act k with probability
     lambda_k * o_i * sigma(beta (G_k - r_i p_hat_ik C_hat_k)) / sigma(beta G_k)
 
 with ``p_hat = (1-a) p_ik + a p* + kappa s_i`` (s_i: share of i's network now
-sanctioned) and ``C_hat = (1-a) C_k + a C*``. With no risk the rate is
+sanctioned) and ``C_hat = (1-a) C_k + a C*``, plus, with incentives on, the perks
+a record would forfeit (`incentives.perks_at_stake`; for speech too). With no risk the rate is
 ``lambda_k o_i``. Acts are rare, so they are drawn by thinning: ``Binomial(N,
 lambda_k o_max)`` candidates, each accepted with ``o_i / o_max`` times the risk
 factor. The behaviour stream draws the same numbers whatever the regime does,
@@ -26,6 +27,7 @@ from scslab.models.kuran import speaks
 from scslab.population.people import ABROAD, CHILD
 from scslab.regime.ambiguity import perceived_cost, perceived_detection
 from scslab.regime.authority import speech_record_cost
+from scslab.regime.incentives import perks_at_stake
 from scslab.regime.plan import Plan, p_detect
 from scslab.regime.tables import PREEMPT, candidates, sigmoid
 
@@ -59,7 +61,12 @@ def commit_acts(
         if incapacitate:
             ok &= (state.sanc[cand] & PREEMPT) == 0
         accept = state.opp[cand].astype(np.float64) / o_max
-        c_hat = perceived_cost(float(plan.record_cost[k]), plan.ambiguity_level, plan.prior_cost)
+        c_hat: Any = perceived_cost(
+            float(plan.record_cost[k]), plan.ambiguity_level, plan.prior_cost
+        )
+        perks = perks_at_stake(state, plan, k, cand)
+        if perks is not None:  # incentives: the perks a record would forfeit
+            c_hat = c_hat + perks.astype(np.float64)
         p_true: Any = p_detect(plan, state.group[cand], k, state.cover[cand]).astype(np.float64)
         p_hat = perceived_detection(p_true, plan.ambiguity_level, plan.prior_detection)
         if kappa > 0:
@@ -147,6 +154,9 @@ def speech_risk(state: State, plan: Plan) -> NDArray[np.float32] | float:
     c_hat = np.float32(
         perceived_cost(speech_record_cost(state, plan), plan.ambiguity_level, plan.prior_cost)
     )
+    perks = perks_at_stake(state, plan, plan.speech, None)
+    if perks is not None:  # incentives: the perks a speech record would forfeit
+        c_hat = c_hat + perks  # type: ignore[assignment]
     if plan.family_cost > 0:
         cost = np.where(
             (state.flags & ABROAD) != 0, c_hat + np.float32(plan.family_cost), c_hat

@@ -3,6 +3,7 @@
 One step (one day by default):
 
 1. sanctions.exits      listings end: expiry, fulfilment, won appeals
+1b. participation       home adults opt in or out of the voluntary parts
 2. behaviour            people commit acts; firms comply or not
 3. behaviour (speech)   Kuran: who speaks in public, from last step's view
 4. discourse + abroad   platforms detect speech, delete posts, pressure family
@@ -13,6 +14,7 @@ One step (one day by default):
 9. sanctions.enter      new listings by the entry rules (with spill-over)
 10. preemption          the risk model flags people (every k steps)
 11. sanctions.apply     restrictions rebuilt; the day's costs and counts
+11b. legitimacy         L moves (wrongful sanctions seen, propaganda); private dissent follows
 12. authority           every k steps: the state's cost from its own view; adapts if on
 
 Random streams: ``population``, ``network``, ``firms``, ``coverage``,
@@ -20,6 +22,7 @@ Random streams: ``population``, ``network``, ``firms``, ``coverage``,
 init; ``behaviour``, ``surveillance``, ``integration``, ``scoring``, ``sanctions``,
 ``discourse``, ``abroad``, ``authority`` in a step. A stream is used only while
 its mechanism is on, so the behaviour stream draws the same numbers with the regime and without it.
+``participation_init`` draws the privacy costs at init while participation is on.
 """
 
 from __future__ import annotations
@@ -38,7 +41,9 @@ from scslab.regime import (
     authority,
     behaviour,
     discourse,
+    incentives,
     integration,
+    legitimacy,
     preemption,
     sanctions,
     scoring,
@@ -133,6 +138,8 @@ class RegimeModel:
             next_episode=0,
             ls_dirty=False,
             red_benefit=0.0,
+            **legitimacy.init_fields(plan, people),
+            **incentives.init_fields(p, plan, people["flags"], rng),
             **_zeroed_counters(),
             **authority.init_fields(p, plan),
         )
@@ -157,6 +164,8 @@ class RegimeModel:
         plan = plan_for(state.params)
         # 1. listings end
         expunged = sanctions.exits(state, plan, rng["sanctions"])
+        # 1b. participation
+        incentives.participate(state, plan)
         # 2. acts and firms
         if plan.behaviour:
             persons, kinds = behaviour.commit_acts(state, plan, rng["behaviour"])
@@ -199,6 +208,8 @@ class RegimeModel:
         # 11. restrictions and the day's accounts
         sanctions.apply(state, plan, rng["sanctions"])
         record_rates(state, int(state.step) + 1)
+        # 11b. legitimacy and grievance
+        legitimacy.update(state, plan)
         # 12. the authority: its cost over a window; with adaptive on, it moves a lever
         authority.step(state, plan, rng)
 
@@ -282,6 +293,11 @@ def bytes_per_person(params: Any) -> tuple[float, float]:
         + 1 + 1 + 1 + 1 + 2  # deeds, grade, restr, sanc, onlist
         + 12  # pts_wrong: three float32
     )  # fmt: skip
+    per_person_fields += 4  # legit (float32)
+    if params.legitimacy.enabled:  # legit0, hardship, dissent_base (float16), wrong, wrong_n
+        per_person_fields += 2 + 2 + 2 + 1 + 2
+    if params.participation.enabled:  # privacy (float16), part
+        per_person_fields += 2 + 1
     state = people + ptr + 4 * ties + per_person_fields + firm + len(params.acts) + 1.0
     return build, state
 

@@ -62,6 +62,9 @@ class Plan:
     preemption: bool
     ambiguity: bool
     abroad: bool
+    incentives: bool
+    participation: bool
+    legitimacy: bool
     covers: bool  # some mechanism needs coverage drawn
     # acts[*]
     n_kinds: int
@@ -124,6 +127,9 @@ class Plan:
     mask_cost: NDArray[np.float64]  # (256,): daily cost of a domain mask
     preemption_domain_mask: int  # preemption.domains
     family_domain_mask: int  # abroad.family_domains
+    # incentives, participation
+    perk_at_stake: NDArray[np.float64]  # (kinds,): perks a record would forfeit, if redlisted
+    participation_bit: int  # coverage bit of participation.source (0: none)
 
 
 def _mask(names: list[str], domains: list[str]) -> int:
@@ -149,6 +155,9 @@ def _switches(p: Any) -> Part:
         "preemption": bool(p.preemption.enabled),
         "ambiguity": bool(p.ambiguity.enabled),
         "abroad": bool(abroad),
+        "incentives": bool(p.incentives.enabled),
+        "participation": bool(p.participation.enabled),
+        "legitimacy": bool(p.legitimacy.enabled),
         "covers": bool(surv or disc or abroad),
     }
 
@@ -390,6 +399,33 @@ def _firms(p: Any, domains: Part, lists: Part) -> Part:
     return {"firm_cost": float(firm_cost)}
 
 
+def _incentives(p: Any, scoring: Part, lists: Part) -> Part:
+    """``incentives``: the perks a record of each kind forfeits; ``participation.source``'s bit.
+
+    For each redlist: ``benefit x duration x min(1, deduction / margin)``, the margin
+    being the points a redlisted person holds above the redlist's entry grade at most
+    (``base + max_bonus - min_score``): the share of the redlist's standing a record
+    takes away. Summed over redlists, times ``incentives.perk_weight``. People weigh it
+    by P(redlist) as they see it (`incentives.perk_factor`).
+    """
+    perk = np.zeros(scoring["deductions"].size, dtype=np.float64)
+    if p.incentives.enabled and p.scoring.enabled and p.sanctions.enabled:
+        top = float(p.scoring.base) + float(p.scoring.max_bonus)
+        for li in range(lists["n_lists"]):
+            g = int(lists["list_entry_grade"][li])
+            if lists["list_black"][li] or g < 0:
+                continue
+            margin = max(top - float(p.scoring.bands[g].min_score), 1.0)
+            share = np.minimum(1.0, scoring["deductions"].astype(np.float64) / margin)
+            perk += lists["list_benefit"][li] * float(lists["list_duration"][li]) * share
+        perk *= float(p.incentives.perk_weight)
+    bit = 0
+    src = p.participation.source
+    if p.participation.enabled and src is not None:
+        bit = 1 << [s.name for s in p.surveillance.sources].index(src)
+    return {"perk_at_stake": perk, "participation_bit": bit}
+
+
 def make_plan(p: Any) -> Plan:
     """Derive a `Plan` from `RegimeParams` (read by attribute only), one part per mechanism."""
     acts = _acts(p)
@@ -407,4 +443,5 @@ def make_plan(p: Any) -> Plan:
         **_record_cost(p, acts, domains, scoring, lists),
         **_abroad(p, domains),
         **_firms(p, domains, lists),
+        **_incentives(p, scoring, lists),
     )

@@ -195,7 +195,21 @@ class BehaviourParams(StrictModel):
     opportunism_max: float = Field(
         5.0, ge=1, le=100, description="opportunism is capped here (bounds the thinning)"
     )
-    legitimacy: float = Field(0.8, ge=0, le=1, description="legitimacy L in grievance h(1-L)")
+    legitimacy: float = Field(
+        0.7,
+        ge=0,
+        le=1,
+        description="mean of each adult's own legitimacy L0_i ~ Beta (grievance h(1-L)); "
+        "with legitimacy_concentration 3.5, 0.7 makes approval (share with L0 > 1/2) ~0.80, "
+        "Kostka (2019): set, not an output",
+    )
+    legitimacy_concentration: float = Field(
+        3.5,
+        ge=0,
+        le=1e4,
+        description="concentration of L0_i ~ Beta(legitimacy x c, (1 - legitimacy) x c); "
+        "0: everybody at the mean",
+    )
     dissent_a: float = Field(2.0, gt=0, le=100, description="private dissent ~ Beta(a, b) ...")
     dissent_b: float = Field(5.0, gt=0, le=100, description="... before the grievance shift")
     private_cut: float = Field(
@@ -651,6 +665,76 @@ class AuthorityParams(StrictModel):
     )
 
 
+class IncentivesParams(StrictModel):
+    """Perks people would forfeit: the redlist's benefit enters the cost of an act or a post."""
+
+    enabled: bool = Field(False, description="switch the mechanism on")
+    perk_weight: float = Field(
+        1.0,
+        ge=0,
+        le=1e4,
+        description="weight people give to the perks an act would forfeit (redlist benefit x "
+        "duration x the share of the redlist's margin the act's deduction takes x "
+        "P(redlist) as they see it); illustrative",
+    )
+
+
+class ParticipationParams(StrictModel):
+    """Opting into the system's voluntary parts (credit commitments, apps) for a perk.
+
+    An adult at home takes part iff ``perk + exclusion_cost x share > c_i`` where
+    ``share`` is last step's share of home adults taking part and ``c_i`` their
+    privacy cost (log-normal). A participant is covered by ``source`` (none by
+    default; ``full-regime`` names banks_platforms: credit commitments, apps). All
+    defaults are illustrative.
+    """
+
+    enabled: bool = Field(False, description="switch the mechanism on")
+    perk: float = Field(
+        0.01, ge=0, le=1e4, description="perk b per step for taking part (income units)"
+    )
+    exclusion_cost: float = Field(
+        0.1,
+        ge=0,
+        le=1e4,
+        description="cost x per step of staying out when everybody takes part (lost access: "
+        "services that come to require it); staying out costs x times the share taking part",
+    )
+    privacy_cost: float = Field(
+        0.05, gt=0, le=1e4, description="median privacy cost c_i per step (log-normal)"
+    )
+    privacy_sigma: float = Field(1.0, ge=0, le=10, description="sd of log c_i")
+    source: str | None = Field(
+        None,
+        description="the source that covers participants (checked while participation is "
+        "on; their data once given is kept: a participant who leaves stays covered); null: "
+        "none (the perk alone)",
+    )
+
+
+class LegitimacyParams(StrictModel):
+    """Each adult's perceived legitimacy L_i moves; private dissent follows grievance h(1 - L).
+
+    Per step: ``L += propaganda_effect x discourse.propaganda x (1 - L)
+    - network_effect x (wrongly sanctioned ties / ties) - own_effect x [i wrongly
+    sanctioned] + reversion x (L0_i - L)``, clipped to [0, 1]. Rates are illustrative.
+    """
+
+    enabled: bool = Field(False, description="switch the mechanism on")
+    propaganda_effect: float = Field(
+        0.01, ge=0, le=1, description="rise per step per unit of discourse.propaganda, x (1 - L)"
+    )
+    network_effect: float = Field(
+        0.05, ge=0, le=1, description="fall per step per unit share of ties wrongly sanctioned"
+    )
+    own_effect: float = Field(
+        0.02, ge=0, le=1, description="fall per step while the person is wrongly sanctioned"
+    )
+    reversion: float = Field(
+        0.01, ge=0, le=1, description="share of the gap to the person's own L0 closed per step"
+    )
+
+
 class MeasureParams(StrictModel):
     """Settings of the measures."""
 
@@ -680,6 +764,15 @@ class RegimeParams(StrictModel):
     preemption: PreemptionParams = Field(default_factory=PreemptionParams, description="risk")
     ambiguity: AmbiguityParams = Field(default_factory=AmbiguityParams, description="vagueness")
     abroad: AbroadParams = Field(default_factory=AbroadParams, description="diaspora")
+    incentives: IncentivesParams = Field(
+        default_factory=IncentivesParams, description="perks in decisions"
+    )
+    participation: ParticipationParams = Field(
+        default_factory=ParticipationParams, description="opting in"
+    )
+    legitimacy: LegitimacyParams = Field(
+        default_factory=LegitimacyParams, description="legitimacy that moves"
+    )
     authority: AuthorityParams = Field(
         default_factory=AuthorityParams, description="an authority that adapts"
     )
@@ -750,6 +843,9 @@ class RegimeParams(StrictModel):
         for d in self.abroad.family_domains:
             if d not in domains:
                 raise _unknown("domain", d, domains, "abroad.family_domains")
+        src = self.participation.source
+        if self.participation.enabled and src is not None and src not in snames:
+            raise _unknown("source", src, snames, "participation.source")
         if self.authority.adaptive:
             starts = (
                 ("coverage", 1.0, "the sources' own coverage (scale 1)"),
@@ -775,6 +871,9 @@ REGIME_MECHANISMS = (
     "preemption",
     "ambiguity",
     "abroad",
+    "incentives",
+    "participation",
+    "legitimacy",
 )
 
 
