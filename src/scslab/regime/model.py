@@ -298,6 +298,8 @@ def bytes_per_person(params: Any) -> tuple[float, float]:
         per_person_fields += 2 + 2 + 2 + 1 + 2
     if params.participation.enabled:  # privacy (float16), part
         per_person_fields += 2 + 1
+    if params.authority.adaptive and "coverage" in params.authority.levers:
+        per_person_fields += 6  # cover_base, cover_extra (uint8), cover_u (float32)
     state = people + ptr + 4 * ties + per_person_fields + firm + len(params.acts) + 1.0
     return build, state
 
