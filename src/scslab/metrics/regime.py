@@ -725,7 +725,6 @@ MEASURES: tuple[Measure, ...] = (
         "x the sources' coverage",
         "the scale on every surveillance source's coverage in force now (1 unless "
         "authority.adaptive moves it)",
-        topic="the authority's levers",
     ),
     Measure(
         "authority_preemption_threshold",
@@ -733,7 +732,6 @@ MEASURES: tuple[Measure, ...] = (
         "risk score",
         "the pre-emption threshold in force now: preemption.threshold, or the adaptive "
         "authority's current value",
-        topic="the authority's levers",
     ),
     Measure(
         "authority_speech_penalty",
@@ -741,7 +739,6 @@ MEASURES: tuple[Measure, ...] = (
         "cost per detected post",
         "the speech penalty in force now: discourse.penalty, or the adaptive authority's "
         "current value",
-        topic="the authority's levers",
     ),
     Measure(
         "authority_moves_kept",
