@@ -235,8 +235,9 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     out["authority_political_cost"] = float(political)
     out["authority_enforcement_cost"] = float(enforcement)
     out["authority_coverage_scale"] = float(state.auth_coverage)
-    out["authority_preemption_threshold"] = preemption_threshold(state)
-    out["authority_speech_penalty"] = speech_penalty(state)
+    # with its mechanism off: 1 (nobody is flagged), 0 (nobody is fined)
+    out["authority_preemption_threshold"] = preemption_threshold(state) if plan.preemption else 1.0
+    out["authority_speech_penalty"] = speech_penalty(state) if plan.discourse else 0.0
     out["authority_moves_kept"] = float(state.auth_kept_moves)
 
     # welfare per person this step: income + gains - restriction costs + benefits - fines
@@ -731,14 +732,14 @@ MEASURES: tuple[Measure, ...] = (
         "pre-emption threshold in force",
         "risk score",
         "the pre-emption threshold in force now: preemption.threshold, or the adaptive "
-        "authority's current value",
+        "authority's current value; 1 with pre-emption off (nobody is flagged)",
     ),
     Measure(
         "authority_speech_penalty",
         "speech penalty in force",
         "cost per detected post",
         "the speech penalty in force now: discourse.penalty, or the adaptive authority's "
-        "current value",
+        "current value; 0 with discourse off (nobody is fined)",
     ),
     Measure(
         "authority_moves_kept",
