@@ -105,29 +105,29 @@ def test_wrongful_sanctions_seen_are_counted_incrementally_and_lower_legitimacy(
     np.testing.assert_array_equal((st.flags & PRIVATE) != 0, (st.dissent > cut) & adult)
 
 
-def test_legitimacy_state_is_small():
-    """13 B a person while on (float32 L, float16 L0/hardship/base, uint16 count, bool)."""
+def test_legitimacy_and_participation_state_is_small():
+    """20 B a person while both are on (float32 L, L0, g, c; uint16 count; two bools)."""
     _, st, _ = make_state({}, on=("legitimacy", "participation"), size=1000)
-    per_person = (
-        sum(
-            getattr(st, f).nbytes
-            for f in (
-                "legit",
-                "legit0",
-                "hardship",
-                "dissent_base",
-                "wrong",
-                "wrong_n",
-                "privacy",
-                "part",
-            )
-        )
-        / st.flags.size
-    )
-    assert per_person == 16.0
+    fields = ("legit", "legit0", "grief", "wrong", "wrong_n", "privacy", "part")
+    per_person = sum(getattr(st, f).nbytes for f in fields) / st.flags.size
+    assert per_person == 20.0
     from scslab.regime.model import RegimeModel
 
     scn_on = load_scenario(scenario({}, on=("legitimacy", "participation"), size=1000))
     scn_off = load_scenario(scenario({}, on=(), size=1000))
     m = RegimeModel()
-    assert m.estimate_bytes(scn_on) - m.estimate_bytes(scn_off) == 1000 * 12
+    assert m.estimate_bytes(scn_on) - m.estimate_bytes(scn_off) == 1000 * 16
+
+
+def test_private_dissent_kept_incrementally_equals_the_grievance_formula():
+    model, st, streams = make_state(
+        {"acts": _acts(), "surveillance": _false(1e-4), "discourse": {"propaganda": 0.5}},
+        on=CORE + ("legitimacy", "discourse"),
+        size=3000,
+    )
+    d0 = st.dissent.copy()
+    l0 = st.legit.copy()
+    advance(model, st, streams, 60)
+    assert np.ptp(st.legit - l0) > 0.01
+    np.testing.assert_allclose(st.dissent, d0 - st.grief * (st.legit - l0), atol=2e-5)
+    assert np.all(st.dissent[(st.flags & CHILD) != 0] == 0.0)

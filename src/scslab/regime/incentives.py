@@ -52,18 +52,24 @@ def perks_at_stake(
 
 
 def init_fields(p: Any, plan: Plan, flags: NDArray[np.uint8], rng: Any) -> dict[str, Any]:
-    """``privacy`` (c_i, float16) and ``part`` (bool); empty when participation is off."""
+    """``privacy`` (c_i, float32; infinite for children and people abroad) and ``part``.
+
+    Empty when participation is off. ``part_pull`` is the last pull b + x share (the set
+    taking part changes only when it does).
+    """
     n = flags.size
     if not plan.participation:
-        return {"privacy": np.empty(0, np.float16), "part": np.zeros(0, bool), "part_share": 0.0}
+        return {
+            "privacy": np.empty(0, np.float32),
+            "part": np.zeros(0, bool),
+            "part_share": 0.0,
+            "part_pull": -1.0,
+        }
     q = p.participation
     z = rng["participation_init"].standard_normal(n, dtype=np.float32)
     c = np.exp(z * np.float32(q.privacy_sigma)) * np.float32(q.privacy_cost)
-    return {
-        "privacy": np.minimum(c, np.float32(6e4)).astype(np.float16),
-        "part": np.zeros(n, bool),
-        "part_share": 0.0,
-    }
+    c[(flags & (CHILD | ABROAD)) != 0] = np.inf  # only home adults take part
+    return {"privacy": c, "part": np.zeros(n, bool), "part_share": 0.0, "part_pull": -1.0}
 
 
 def participate(state: State, plan: Plan) -> None:
@@ -71,11 +77,13 @@ def participate(state: State, plan: Plan) -> None:
     if not plan.participation:
         return
     q = state.params.participation
-    pull = np.float32(float(q.perk) + float(q.exclusion_cost) * state.part_share)
-    home_adult = (state.flags & (CHILD | ABROAD)) == 0
-    part = (state.privacy < pull) & home_adult
-    state.part = part
-    n_part = int(np.count_nonzero(part))
-    state.part_share = n_part / max(int(state.n_home_adults), 1)
+    pull = float(np.float32(float(q.perk) + float(q.exclusion_cost) * state.part_share))
+    if pull == state.part_pull:
+        return  # the same pull: the same people (c_i is fixed)
+    state.part_pull = pull
+    part = state.privacy < np.float32(pull)
     if plan.participation_bit:
-        state.cover[part] |= np.uint8(plan.participation_bit)
+        joined = np.flatnonzero(part & ~state.part)
+        state.cover[joined] |= np.uint8(plan.participation_bit)
+    state.part = part
+    state.part_share = int(np.count_nonzero(part)) / max(int(state.n_home_adults), 1)

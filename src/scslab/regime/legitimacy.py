@@ -16,9 +16,12 @@ Private dissent then follows grievance as in Epstein:
 ``d_i > behaviour.private_cut``; public dissent (Kuran) reads ``d_i`` next step.
 Deterministic: it draws no random numbers. Off, L stays at L0 and d as drawn.
 
-Memory: ``legit`` float32 (4 B, its steps are too small for float16), ``legit0``,
-``hardship`` and ``dissent_base`` float16 (2 B each), ``wrong_n`` uint16, ``wrong``
-bool: 13 B a person while on; ``legit`` alone (4 B) while off.
+Private dissent is kept incrementally: ``d_i -= g_i * dL_i`` with ``g_i = shift h_i
+(1 - base_i)`` fixed at init (children: g = 0 and d = 0, never private).
+
+Memory: ``legit`` float32 (4 B, always); while on, ``legit0`` and ``grief`` (g) float32,
+``wrong_n`` uint16 and ``wrong`` bool: 11 B a person more. No float16: numpy computes it
+in software, several times slower than float32 in a step.
 """
 
 from __future__ import annotations
@@ -30,31 +33,40 @@ from numpy.typing import NDArray
 
 from scslab.engine import State
 from scslab.population.network import neighbours_of
-from scslab.population.people import CHILD, PRIVATE, private_dissent
+from scslab.population.people import CHILD, PRIVATE
 from scslab.regime.plan import Plan
 from scslab.regime.tables import BASIS_TRUE, ORIG_RED, SANCTIONED, count_into
 
 
-def init_fields(plan: Plan, people: dict[str, Any]) -> dict[str, Any]:
-    """The legitimacy state: ``legit`` always; the rest only while the mechanism is on."""
+def init_fields(plan: Plan, people: dict[str, Any], shift: float) -> dict[str, Any]:
+    """The legitimacy state: ``legit`` always; the rest only while the mechanism is on.
+
+    While on, children's private dissent is set to 0 (they never dissent privately and
+    never speak, theta being infinite), so the PRIVATE flag needs no adult mask.
+    """
     n = people["flags"].size
     legit = people["legit0"].astype(np.float32)
     if not plan.legitimacy:
         return {
             "legit": legit,
-            "legit0": np.empty(0, np.float16),
-            "hardship": np.empty(0, np.float16),
-            "dissent_base": np.empty(0, np.float16),
+            "legit0": np.empty(0, np.float32),
+            "grief": np.empty(0, np.float32),
             "wrong": np.zeros(0, bool),
             "wrong_n": np.zeros(0, np.uint16),
+            "wrong_ties": 0,
         }
+    child = (people["flags"] & CHILD) != 0
+    base = people["dissent_base"].astype(np.float32)
+    grief = (people["hardship"] * np.float32(shift) * (np.float32(1.0) - base)).astype(np.float32)
+    grief[child] = 0.0
+    people["dissent"][child] = 0.0
     return {
         "legit": legit,
-        "legit0": people["legit0"].astype(np.float16),
-        "hardship": people["hardship"].astype(np.float16),
-        "dissent_base": people["dissent_base"].astype(np.float16),
+        "legit0": people["legit0"].astype(np.float32, copy=True),
+        "grief": grief,
         "wrong": np.zeros(n, bool),
         "wrong_n": np.zeros(n, np.uint16),
+        "wrong_ties": 0,  # sum of wrong_n: the network term is skipped while it is 0
     }
 
 
@@ -67,7 +79,7 @@ def wrongly_sanctioned(state: State) -> NDArray[np.bool_]:
 
 
 def update(state: State, plan: Plan) -> None:
-    """Move L one step; recompute private dissent and the PRIVATE flag of adults."""
+    """Move L one step; private dissent ``d -= g dL`` and the PRIVATE flag follow."""
     if not plan.legitimacy:
         return
     q = state.params.legitimacy
@@ -76,27 +88,32 @@ def update(state: State, plan: Plan) -> None:
     if changed.size:
         on = changed[wrong[changed]]
         off = changed[~wrong[changed]]
-        count_into(state.wrong_n, neighbours_of(state.net_indptr, state.net_indices, on), +1)
-        count_into(state.wrong_n, neighbours_of(state.net_indptr, state.net_indices, off), -1)
+        nb_on = neighbours_of(state.net_indptr, state.net_indices, on)
+        nb_off = neighbours_of(state.net_indptr, state.net_indices, off)
+        count_into(state.wrong_n, nb_on, +1)
+        count_into(state.wrong_n, nb_off, -1)
+        state.wrong_ties = int(state.wrong_ties) + int(nb_on.size) - int(nb_off.size)
     state.wrong = wrong
 
     legit = state.legit
     one = np.float32(1.0)
     prop = float(state.params.discourse.propaganda) if plan.discourse else 0.0
-    d = np.float32(float(q.reversion)) * (state.legit0.astype(np.float32) - legit)
+    d = np.subtract(state.legit0, legit)
+    d *= np.float32(q.reversion)
     if prop > 0 and q.propaganda_effect > 0:
         d += np.float32(float(q.propaganda_effect) * prop) * (one - legit)
-    if q.network_effect > 0:
+    if q.network_effect > 0 and state.wrong_ties > 0:
         share = np.divide(state.wrong_n, np.maximum(state.deg, 1), dtype=np.float32)
-        d -= np.float32(q.network_effect) * share
-    if q.own_effect > 0:
+        share *= np.float32(q.network_effect)
+        d -= share
+    if q.own_effect > 0 and wrong.any():
         d -= np.float32(q.own_effect) * wrong
+    old = legit.copy()
     legit += d
     np.clip(legit, np.float32(0.0), one, out=legit)
-
-    shift = float(state.params.population.dissent_hardship_shift)
-    state.dissent = private_dissent(state.dissent_base, state.hardship, legit, shift)
-    adult = (state.flags & CHILD) == 0
-    private = (state.dissent > np.float32(state.params.behaviour.private_cut)) & adult
+    old -= legit  # -(the change actually made, after clipping)
+    old *= state.grief
+    state.dissent += old  # d_i = base + g_i (1 - L_i): moves by -g_i dL_i
+    private = state.dissent > np.float32(state.params.behaviour.private_cut)
     state.flags &= np.uint8(~PRIVATE & 0xFF)
-    state.flags[private] |= PRIVATE
+    state.flags |= private.view(np.uint8) << np.uint8(3)  # PRIVATE is bit 3

@@ -138,7 +138,7 @@ class RegimeModel:
             next_episode=0,
             ls_dirty=False,
             red_benefit=0.0,
-            **legitimacy.init_fields(plan, people),
+            **legitimacy.init_fields(plan, people, float(p.population.dissent_hardship_shift)),
             **incentives.init_fields(p, plan, people["flags"], rng),
             **_zeroed_counters(),
             **authority.init_fields(p, plan),
@@ -294,10 +294,10 @@ def bytes_per_person(params: Any) -> tuple[float, float]:
         + 12  # pts_wrong: three float32
     )  # fmt: skip
     per_person_fields += 4  # legit (float32)
-    if params.legitimacy.enabled:  # legit0, hardship, dissent_base (float16), wrong, wrong_n
-        per_person_fields += 2 + 2 + 2 + 1 + 2
-    if params.participation.enabled:  # privacy (float16), part
-        per_person_fields += 2 + 1
+    if params.legitimacy.enabled:  # legit0, grief (float32), wrong, wrong_n
+        per_person_fields += 4 + 4 + 1 + 2
+    if params.participation.enabled:  # privacy (float32), part
+        per_person_fields += 4 + 1
     if params.authority.adaptive and "coverage" in params.authority.levers:
         per_person_fields += 6  # cover_base, cover_extra (uint8), cover_u (float32)
     state = people + ptr + 4 * ties + per_person_fields + firm + len(params.acts) + 1.0
