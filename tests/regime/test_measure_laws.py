@@ -40,6 +40,16 @@ COURT_ONLY = {
 }
 QUIET_SPEECH = {"penalty": 0.0, "deletion_prob": 0.0, "propaganda": 0.0}
 
+
+def _harmless() -> list[dict[str, Any]]:
+    from scslab.scenario.params.regime import _default_acts
+
+    return [{**a.model_dump(), "rate": BUSY.get(a.name, a.rate), "harm": 0.0}
+            for a in _default_acts()]  # fmt: skip
+
+
+HARMLESS = _harmless()
+
 #: (measure, lever, low, high, sign of the change from low to high, params, mechanisms, size, steps)
 LAWS: list[tuple[Any, ...]] = [
     ("dissent_private", "params.behaviour.legitimacy", 0.3, 0.9, -1, {}, (), 5000, 5),
@@ -73,13 +83,20 @@ LAWS: list[tuple[Any, ...]] = [
      {"population": {"diaspora_share": 0.1}}, ("discourse", "abroad", "integration"), 8000, 60),
     ("firm_compliance", "params.surveillance.firm_detection_prob", 0.05, 0.9, +1,
      {}, SCORED, 8000, 60),
-    ("welfare", "params.sanctions.domains[*].cost", 0.01, 0.5, -1, {}, SCORED, 8000, 120),
+    # restriction costs alone (acts harmless): with harm counted, deterrence can raise welfare
+    ("welfare", "params.sanctions.domains[*].cost", 0.01, 0.5, -1,
+     {"acts": HARMLESS}, SCORED, 8000, 120),
     ("approval", "params.surveillance.sources[*].false_record_rate", 0.0, 1e-4, -1,
      {}, CORE + ("legitimacy",), 8000, 120),
     ("participation_share", "params.participation.perk", 0.005, 0.03, +1,
      {}, ("participation",), 8000, 40),
     ("participation_share", "params.participation.exclusion_cost", 0.0, 0.3, +1,
      {}, ("participation",), 8000, 40),
+    ("harm_to_others", "params.acts[0].harm", 10.0, 60.0, +1, {}, (), 8000, 30),
+    ("harm_prevented", "params.surveillance.sources[*].coverage", 0.2, 1.0, +1,
+     {}, CORE, 8000, 60),
+    ("foreign_firm_compliance", "params.abroad.foreign_hazard", 0.005, 0.05, +1,
+     {}, ("abroad",), 2000, 30),
 ]  # fmt: skip
 SEEDS = (1, 2)
 

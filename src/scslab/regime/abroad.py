@@ -59,3 +59,57 @@ def pressure_family(
         gravity=float(plan.gravity[plan.speech]) * int(np.unique(hit[_owner]).size),
     )
     return int(member.size)
+
+
+# --------------------------------------------------------------------------- foreign firms
+#: State fields of the foreign firms (arrays over the firms, empty when there are none).
+FOREIGN_FIELDS = ("ff_stake", "ff_complied")
+
+
+def init_foreign_firms(state: State, plan: Plan, rng: np.random.Generator) -> None:
+    """Draw the foreign firms' market stakes (``ff_stake``) when reach abroad is on.
+
+    ``ff_complied`` is the step each firm complied with the demand (-1: not yet).
+    With abroad off or no foreign firm, both are empty and no number is drawn.
+    """
+    p = state.params.abroad
+    m = int(p.foreign_firms) if plan.abroad else 0
+    state.ff_stake = (
+        rng.beta(float(p.foreign_stake_a), float(p.foreign_stake_b), size=m).astype(np.float32)
+        if m
+        else np.empty(0, np.float32)
+    )
+    state.ff_complied = np.full(m, -1, np.int32)
+
+
+def foreign_firms_step(state: State, plan: Plan, rng: np.random.Generator) -> None:
+    """From the demand on, each foreign firm not yet compliant complies with hazard x stake.
+
+    One uniform per firm per step (vectorised over the firms) from the
+    ``foreign_firms`` stream, drawn only while there are foreign firms.
+    """
+    if state.ff_stake.size == 0:
+        return
+    p = state.params.abroad
+    t = int(state.step)
+    if t < int(p.foreign_demand_step):
+        return
+    u = rng.random(state.ff_stake.size)
+    hazard = float(p.foreign_hazard) * state.ff_stake.astype(np.float64)
+    now = (state.ff_complied < 0) & (u < hazard)
+    state.ff_complied[now] = t
+
+
+def foreign_measures(state: State) -> tuple[float, float]:
+    """(share of foreign firms that complied, share that lost access), now.
+
+    A firm loses access when it has not complied by ``foreign_deadline`` steps
+    after the demand (it may comply later and regain it). Both 0 with no firms.
+    """
+    m = state.ff_stake.size
+    if m == 0:
+        return 0.0, 0.0
+    p = state.params.abroad
+    done = state.ff_complied >= 0
+    late = int(state.step) >= int(p.foreign_demand_step) + int(p.foreign_deadline)
+    return float(done.mean()), (float((~done).mean()) if late else 0.0)

@@ -41,6 +41,7 @@ from scslab.regime import (
     authority,
     behaviour,
     discourse,
+    harm,
     incentives,
     integration,
     legitimacy,
@@ -153,6 +154,7 @@ class RegimeModel:
         state.days_per_step = int(cal.days_per_step) if cal is not None else 1
         state.c_blocked_dom = np.zeros(len(plan.domain_names), np.int64)
         state.rate_ring = np.zeros((len(RATE_COUNTS), rate_window(state) + 1), np.int64)
+        abroad.init_foreign_firms(state, plan, rng["foreign_firms"])
         if plan.sanctions and plan.list_initial_share.any():
             # the lists' stock at step 0 (only with sanctions on: the baseline has none)
             sanctions.initial_stock(state, plan, rng["initial_stock"])
@@ -168,16 +170,20 @@ class RegimeModel:
         incentives.participate(state, plan)
         # 2. acts and firms
         if plan.behaviour:
+            before = harm.snapshot(rng["behaviour"])
             persons, kinds = behaviour.commit_acts(state, plan, rng["behaviour"])
             violators = behaviour.firm_violations(state, plan, rng["behaviour"])
         else:
             persons = kinds = violators = np.empty(0, np.int64)
+            before = None
         self._count_acts(state, plan, persons, kinds, violators)
+        harm.count(state, plan, kinds, before)  # the harm to others, with and without
         # 3. public dissent (Kuran)
         speaking = behaviour.decide_speech(state, plan)
         # 4. discourse and reach abroad
         detected, deleted = discourse.monitor(state, plan, rng["discourse"], speaking)
         abroad.pressure_family(state, plan, rng["abroad"], detected)
+        abroad.foreign_firms_step(state, plan, rng["foreign_firms"])
         # 5. what networks see
         visible = speaking.copy()
         visible[deleted] = False
@@ -351,4 +357,7 @@ _STEP_VALUES = ("c_cost", "c_gravity", "s_gain", "s_cost", "s_benefit", "s_penal
 
 def _zeroed_counters() -> dict[str, Any]:
     """Run counters (ints) and step values (floats), all zero: Python scalars in State."""
-    return {**{name: 0 for name in _COUNTERS}, **{name: 0.0 for name in _STEP_VALUES}}
+    return {
+        **{name: 0 for name in _COUNTERS + harm.COUNTERS},
+        **{name: 0.0 for name in _STEP_VALUES + harm.VALUES},
+    }

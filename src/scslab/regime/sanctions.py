@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from scslab.engine import State
 from scslab.population.network import neighbours_of
 from scslab.population.people import ABROAD, CHILD, household_of
+from scslab.regime import harm
 from scslab.regime.plan import Plan, p_detect
 from scslab.regime.tables import (
     BASIS_FALSE,
@@ -289,6 +290,7 @@ def exits(state: State, plan: Plan, rng: np.random.Generator) -> NDArray[np.int6
         )
         paid = idx[u < prob]
         state.c_fulfilled += int(paid.size)
+        harm.repaid(state, plan, paid)  # debts repaid under pressure
         ended.append(paid)
         idx = np.flatnonzero(own & (plan.list_appeal_rate[safe] > 0))
         u = rng.random(idx.size)

@@ -232,6 +232,47 @@ def headline(data: RunData) -> Figure | None:
     )
 
 
+#: The problem the system solves next to the control it imposes (issue 10): regime runs.
+PROBLEM = ("harm_to_others", "harm_prevented")
+PRICE = ("wrongly_sanctioned_share", "disfavoured_rate", "restriction_person_days")
+
+
+def problem_and_price(data: RunData) -> Figure | None:
+    """The problem solved (harm prevented) next to the control imposed, for one run.
+
+    Drawn for a run with its baseline that declares ``harm_prevented``: harm to
+    others with and without the system, harm prevented, and the price (wrongful
+    sanctions, chilling of lawful but disfavoured acts, restriction days).
+    """
+    if data.baseline is None or not data.has(*PROBLEM):
+        return None
+    names = [n for n in PROBLEM + PRICE if data.has(n)]
+    fig = _small_multiples(data, names)
+    w = data.words
+
+    def quote(name: str) -> str:
+        if data.intervals is not None:
+            return data.intervals.quote(w, name, "with")
+        return w.fmt(name, data.final(name))
+
+    solved = f"harm prevented {quote('harm_prevented')}"
+    base = data.base_final("harm_to_others")
+    if base:
+        solved += f" ({100 * data.final('harm_prevented') / base:.0f}% of the harm without it)"
+    price = [f"{w.label(n)} {quote(n)}" for n in PRICE if data.has(n)]
+    text = sentence(
+        f"The problem solved and the control imposed, in the same run: {solved}; the price: "
+        + join(price)
+    )
+    return Figure(
+        "problem_and_price",
+        "The problem it solves next to the control it imposes",
+        text,
+        plot.to_png(fig),
+        alt=f"{', '.join(names)} over time with and without the system",
+    )
+
+
 def epstein_classic(data: RunData) -> Figure | None:
     if not data.has("active", "jailed"):
         return None
@@ -741,6 +782,7 @@ def other_measures(data: RunData) -> Figure | None:
 
 
 RUN_FIGURES: list[Callable[[RunData], Figure | list[Figure] | None]] = [
+    problem_and_price,
     headline,
     epstein_classic,
     axelrod_classic,

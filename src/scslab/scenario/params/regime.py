@@ -160,18 +160,34 @@ class ActParams(StrictModel):
     domain: str | None = Field(
         None, description="restriction domain where the act arises (null: none of them)"
     )
+    harm: float = Field(
+        0.0,
+        ge=0,
+        le=1e6,
+        description="cost of one act to others (a creditor, a fraud victim), in days of mean "
+        "income; 0 for lawful acts (measures harm_to_others, harm_prevented)",
+    )
+
+    @model_validator(mode="after")
+    def _lawful_harmless(self) -> ActParams:
+        if not self.unlawful and self.harm > 0:
+            raise ValueError(
+                f"act {self.name!r} is lawful (unlawful: false) but has harm {self.harm:g}; "
+                "only unlawful acts harm others here: set harm to 0 or unlawful to true"
+            )
+        return self
 
 
 def _default_acts() -> list[ActParams]:
     return [
         ActParams(name="debt_default", kind="economic", rate=1.8e-5, gain=2.0, gravity=30.0,
-                  domain="finance"),
+                  domain="finance", harm=30.0),
         ActParams(name="fraud", kind="economic", rate=3e-6, gain=5.0, gravity=100.0,
-                  domain="finance"),
+                  domain="finance", harm=100.0),
         ActParams(name="admin_violation", kind="administrative", rate=3e-4, gain=0.5,
-                  gravity=2.0, domain="licences"),
+                  gravity=2.0, domain="licences", harm=1.0),
         ActParams(name="traffic_violation", kind="civic", rate=1e-3, gain=0.2, gravity=0.5,
-                  domain="travel"),
+                  domain="travel", harm=0.2),
         ActParams(name="petition", kind="disfavoured", unlawful=False, rate=2e-4, gain=1.0,
                   gravity=1.0),
         ActParams(name="dissent", kind="speech", unlawful=False, rate=0.0, gain=0.0,
@@ -574,6 +590,35 @@ class AbroadParams(StrictModel):
     family_duration: int = Field(
         180, ge=1, le=100_000, description="steps the family is restricted"
     )
+    foreign_firms: int = Field(
+        44,
+        ge=0,
+        le=100_000,
+        description="foreign firms in the home market told to comply or lose access (0: none; "
+        "44: the foreign airlines warned by the civil aviation regulator in April 2018)",
+    )
+    foreign_demand_step: int = Field(
+        0, ge=0, le=100_000, description="step at which the demand to comply is made"
+    )
+    foreign_deadline: int = Field(
+        90,
+        ge=1,
+        le=100_000,
+        description="steps after the demand by which a firm that has not complied loses access "
+        "(the airlines: about three months, April to July 2018)",
+    )
+    foreign_hazard: float = Field(
+        0.076,
+        ge=0,
+        le=1,
+        description="daily probability of complying for a firm whose whole business is the "
+        "home market; a firm with market stake s complies with foreign_hazard x s (calibrated: "
+        "40 of 44 comply within 90 days at the default stakes)",
+    )
+    foreign_stake_a: float = Field(
+        2.0, gt=0, le=100, description="market stake of a foreign firm ~ Beta(a, b) ..."
+    )
+    foreign_stake_b: float = Field(2.0, gt=0, le=100, description="... (illustrative)")
 
 
 AuthorityLever = Literal["coverage", "threshold", "penalty"]
