@@ -46,8 +46,12 @@ def test_falsification_gap():
 
 def test_welfare_falls_with_restrictions():
     import scslab
+    from scslab.scenario.params.regime import _default_acts
 
-    base = scslab.run("no-regime", steps=60, overrides={"params.population.size": 5000})
-    full = scslab.run("full-regime", steps=60, overrides={"params.population.size": 5000})
+    # acts harmless: welfare then moves with restriction costs, not with the harm deterred
+    harmless = [{**a.model_dump(), "harm": 0.0} for a in _default_acts()]
+    over = {"params.population.size": 5000, "params.acts": harmless}
+    base = scslab.run("no-regime", steps=60, overrides=over)
+    full = scslab.run("full-regime", steps=60, overrides=over)
     assert full.metrics["welfare"][1:].mean() < base.metrics["welfare"][1:].mean()
     assert (base.metrics["restriction_person_days"] == 0).all()
