@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 from scslab.engine import State
 from scslab.engine.describe import Category, Description, Lever, Measure
 from scslab.population.people import ABROAD, CHILD, PRIVATE
+from scslab.regime.abroad import foreign_measures
 from scslab.regime.authority import preemption_threshold, speech_penalty, window_cost
 from scslab.regime.tables import (
     BASIS_FALSE,
@@ -240,9 +241,26 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     out["authority_speech_penalty"] = speech_penalty(state) if plan.discourse else 0.0
     out["authority_moves_kept"] = float(state.auth_kept_moves)
 
+    # the problem it solves: harm to others (days of mean income), with and without
+    adult_days = max(int(state.n_home_adults), 1) * max(int(state.step), 1)
+    out["harm_to_others"] = state.c_harm / adult_days
+    out["harm_prevented"] = (state.c_harm_base - state.c_harm) / adult_days
+    out["debts_repaid"] = float(state.c_debts_repaid)
+    out["debts_repaid_value"] = state.c_debts_value / adult_days
+    out["foreign_firm_compliance"], out["foreign_firms_excluded"] = foreign_measures(state)
+
     # welfare per person this step: income + gains - restriction costs + benefits - fines
+    # - the harm of this step's unlawful acts to their victims (days of mean income)
     out["welfare"] = (
-        state.income_mean + (state.s_gain - state.s_cost + state.s_benefit - state.s_penalty) / n
+        state.income_mean
+        + (
+            state.s_gain
+            - state.s_cost
+            + state.s_benefit
+            - state.s_penalty
+            - state.s_harm * state.income_mean
+        )
+        / n
     )
     out.update(history_measures(state, plan))
     return out
@@ -301,6 +319,8 @@ _DET_VIS = "params.population.groups[1].detection_visibility"
 _ASSOC = "params.abroad.association_detection"
 _PRESSURE = "params.abroad.family_pressure"
 _FIRM_DET = "params.surveillance.firm_detection_prob"
+_HARM = "params.acts[0].harm"
+_FF_HAZARD = "params.abroad.foreign_hazard"
 _PERK = "params.participation.perk"
 _EXCLUSION = "params.participation.exclusion_cost"
 
@@ -658,11 +678,70 @@ MEASURES: tuple[Measure, ...] = (
         levers=(_FIRM_DET,),
     ),
     Measure(
+        "harm_to_others",
+        "harm of unlawful acts to others",
+        "days of mean income per home adult-day",
+        "sum over the unlawful acts committed so far of their act kind's harm "
+        "(acts[*].harm: the cost to a creditor, a fraud victim, in days of mean income) / "
+        "(home adults x steps so far); 0 at step 0. The problem the system claims to solve",
+        headline=True,
+        levers=(_HARM,),
+    ),
+    Measure(
+        "harm_prevented",
+        "harm prevented (against the baseline)",
+        "days of mean income per home adult-day",
+        "(harm the same society would have suffered without the system - harm_to_others's "
+        "sum) / (home adults x steps so far), cumulative. The acts without the system are "
+        "known exactly in the run: the baseline draws the same candidates and uniforms "
+        "(common random numbers) and accepts every home adult candidate with o_i/o_max, so "
+        "this equals minus the paired difference of harm_to_others that scslab run "
+        "--baseline writes; its interval over replicates is the paired one",
+        headline=True,
+        levers=(_COVER,),
+    ),
+    Measure(
+        "debts_repaid",
+        "debts repaid under pressure",
+        "listings",
+        "own listings ended by fulfilment that rest on a true record of an act that harms "
+        "others (acts[*].harm > 0: a debt, a judgment), in the run so far (the initial "
+        "stock included; cumulative). paid_under_pressure counts every fulfilment, false "
+        "records too",
+    ),
+    Measure(
+        "debts_repaid_value",
+        "value of debts repaid under pressure",
+        "days of mean income per home adult-day",
+        "sum of the harm of the acts behind debts_repaid (what their victims recover) / "
+        "(home adults x steps so far), cumulative",
+    ),
+    Measure(
+        "foreign_firm_compliance",
+        "foreign firms that complied",
+        "share of foreign firms",
+        "foreign firms in the home market that have complied with the demand "
+        "(abroad.foreign_demand_step) / foreign firms, now (0 with none, or with abroad off). "
+        "The airlines case: 40 of 44 within about three months",
+        share=True,
+        headline=True,
+        levers=(_FF_HAZARD,),
+    ),
+    Measure(
+        "foreign_firms_excluded",
+        "foreign firms that lost access",
+        "share of foreign firms",
+        "foreign firms that have not complied abroad.foreign_deadline steps after the demand "
+        "(they lose access to the home market) / foreign firms, now (0 before the deadline)",
+        share=True,
+    ),
+    Measure(
         "welfare",
-        "welfare (income minus restriction costs plus benefits)",
+        "welfare (income minus restriction costs and harm to others, plus benefits)",
         "income units per person per step",
         "mean income + (gains from acts - restriction costs + redlist benefits - speech "
-        "fines) this step / people (see the notes on the regime model's measures)",
+        "fines - harm of this step's unlawful acts to others x mean income) / people "
+        "(see the notes on the regime model's measures)",
         headline=True,
         levers=(_COST,),
     ),
@@ -802,6 +881,8 @@ LEVERS: tuple[Lever, ...] = (
     Lever("diaspora monitoring", _ASSOC, switch="params.abroad.enabled"),
     Lever("pressure on family at home", _PRESSURE, switch="params.abroad.enabled"),
     Lever("legitimacy", _LEGIT),
+    Lever("harm of a debt default", _HARM, soft=(0.0, 100.0)),
+    Lever("foreign firms' compliance hazard", _FF_HAZARD, switch="params.abroad.enabled"),
     Lever("participation perk", _PERK, switch="params.participation.enabled"),
     Lever("cost of staying out", _EXCLUSION, switch="params.participation.enabled"),
 )
@@ -882,10 +963,13 @@ measures count only the run's acts.
 not) are private benefits. Restriction costs are the daily costs of the domains
 restricted (`sanctions.domains[*].cost`). Redlist benefits are counted at face value,
 and their funding is not charged to anyone. Speech fines are the cost of a detected
-post (`discourse.penalty`). Left out: the harm unlawful acts do to others (deterrence
-would raise welfare by it), and the expressive cost of falsified preferences
-(`falsification_gap` measures it separately), fear, the cost of running the system
-and the funding of perks (each would lower the system's welfare). The sign of the
+post (`discourse.penalty`). The harm unlawful acts do to others (`acts[*].harm`, in
+days of mean income, so times the mean income) is subtracted in the step it is done:
+deterrence raises welfare by the harm it prevents (`harm_prevented`), and a debt
+repaid under pressure is not added back (it moves money from debtor to creditor).
+Left out: the expressive cost of falsified preferences (`falsification_gap` measures
+it separately), fear, the cost of running the system and the funding of perks (each
+would lower the system's welfare). The sign of the
 difference from the baseline is therefore a property of the costs and benefits
 assumed, not a finding about the system: see presets.md, "Welfare with and without
 the system".
