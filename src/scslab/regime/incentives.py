@@ -5,7 +5,7 @@ the perks ``Plan.perk_at_stake[k]`` (the redlist's benefit over its duration,
 times the share of the redlist's margin that k's deduction takes) weighed by
 P(redlist) as i sees it: 1 when i is on a redlist, else the share of home adults
 on one. This adds to the cost C of the act in ``sigma(beta (G - r p C))`` and of
-a public post (REGIME-MODEL.md, "The half that must act too"). People believe a
+a public post (docs/model.md, the ODD text of this mechanism). People believe a
 record forfeits the standing; in the model a redlisting runs its term (a
 departure, docs/model.md).
 

@@ -2,7 +2,7 @@
 
 Each adult's perceived legitimacy L_i starts at their own L0_i (``behaviour.legitimacy``
 and ``legitimacy_concentration``, drawn at init) and moves each step
-(REGIME-MODEL.md, "The half that must act too"):
+(docs/model.md, the ODD text of this mechanism):
 
     L += eta_p * propaganda * (1 - L) - eta_s * w_i / deg_i - eta_o * [i wrongly sanctioned]
          + rho * (L0_i - L)

@@ -259,8 +259,9 @@ class RegimeModel:
 
 
 #: Resident bytes of ``scslab run`` before the model allocates (Python, numpy,
-#: scipy, polars, pydantic): 107-110 MiB measured at 10^4 people, rounded up.
-BASE_BYTES = 116 * 2**20
+#: scipy, polars, pydantic): 107-110 MiB measured at 10^4 people; a fresh install
+#: with every extra measured ~40 MB more at 10^6 and 3 x 10^6 (VmHWM), so 136 MiB.
+BASE_BYTES = 136 * 2**20
 #: Temporaries of a step, per person: ~20 B measured with tracemalloc, ~30 B in
 #: resident memory over a year at 10^6 (the speech cascade of the first steps
 #: and the heap's fragmentation included); the measures that judge each sanction
