@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # The whole regime on 2 million people for a year, 5 seeds, each beside its counterfactual,
-# every measure with its 95% interval: about two minutes.
+# every measure with its 95% interval: about two and a half minutes (README).
 demo: $(STAMP)
 	$(BIN)/scslab run full-regime --baseline --replicates 5 --set params.population.size=2000000 --out runs/demo --force --report
 	@echo "report: open runs/demo/report.html in a browser (figures in runs/demo/figures/)"
