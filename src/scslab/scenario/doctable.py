@@ -100,13 +100,18 @@ def params_table(model_name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def replace_table(text: str, table: str) -> str:
-    """`text` with the block between the markers replaced by `table`."""
-    head, sep, rest = text.partition(BEGIN)
-    _old, sep2, tail = rest.partition(END)
+def replace_between(text: str, block: str, begin: str, end: str) -> str:
+    """`text` with what lies between the markers `begin` and `end` replaced by `block`."""
+    head, sep, rest = text.partition(begin)
+    _old, sep2, tail = rest.partition(end)
     if not sep or not sep2:
-        raise ScslabError(f"markers {BEGIN} and {END} not found")
-    return f"{head}{BEGIN}\n{table}{END}{tail}"
+        raise ScslabError(f"markers {begin} and {end} not found")
+    return f"{head}{begin}\n{block}{end}{tail}"
+
+
+def replace_table(text: str, table: str) -> str:
+    """`text` with the block between the parameter table's markers replaced by `table`."""
+    return replace_between(text, table, BEGIN, END)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from scslab.errors import ScslabError
+from scslab.scenario.doctable import replace_between
 from scslab.scenario.registry import MODELS, description
 
 BEGIN = "<!-- metrics:begin -->"
@@ -69,12 +70,8 @@ def metrics_doc(models: Sequence[str] | None = None) -> str:
 
 
 def replace_block(text: str, block: str) -> str:
-    """`text` with the block between the markers replaced by `block`."""
-    head, sep, rest = text.partition(BEGIN)
-    _old, sep2, tail = rest.partition(END)
-    if not sep or not sep2:
-        raise ScslabError(f"markers {BEGIN} and {END} not found")
-    return f"{head}{BEGIN}\n{block}{END}{tail}"
+    """`text` with the block between the metrics markers replaced by `block`."""
+    return replace_between(text, block, BEGIN, END)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
