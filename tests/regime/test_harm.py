@@ -72,7 +72,10 @@ def _prevented(preset: str, seeds: range, **switches: bool) -> np.ndarray:
         data["params"]["population"]["size"] = 20000
         data["steps"] = 180
         for mechanism, on in switches.items():
-            data["params"][mechanism]["enabled"] = on
+            if mechanism == "scope_all":
+                data["params"]["ambiguity"]["acts"] = None
+            else:
+                data["params"][mechanism]["enabled"] = on
         r = scslab.run(load_scenario(data))
         out.append(r.metrics["harm_prevented"].to_numpy()[-1])
     return np.array(out)
@@ -86,21 +89,26 @@ def _interval(x: np.ndarray) -> tuple[float, float]:
 
 
 @pytest.mark.slow
-def test_court_blacklist_solves_a_problem_and_discourse_control_hardly_any():
+def test_court_blacklist_solves_a_problem_and_discourse_control_none():
     """The duality of the two readings, over five seeds (95 % t intervals).
 
-    court-blacklist prevents harm (interval above 0). discourse-control watches
-    no unlawful act, yet prevents a little: its vague rules (ambiguity 0.5: people
-    fear a prior cost of unwatched acts too) deter some unlawful acts, and seeing
-    neighbours sanctioned raises everyone's perceived detection (kappa). Measured
-    at 20,000 people, 180 steps: 3.8e-4 days of income per adult-day for
-    court-blacklist, 4.4e-5 for discourse-control, 1.3e-6 with its ambiguity off
-    (the interval excludes 0 even then: not "none", but a hundredth).
+    court-blacklist prevents harm (interval above 0). discourse-control watches no
+    unlawful act and its vague rules are about speech (``ambiguity.acts:
+    [dissent]``): the harm it prevents is below a hundredth of court-blacklist's
+    (what remains comes from pre-empted people, who commit no act while
+    restricted: with pre-emption off it is exactly 0). With its ambiguity widened to every act it
+    deters unwatched acts too (people fear a prior cost of them), and prevents
+    measurably more. Measured at 20,000 people, 180 steps, seeds 1-5, days of income
+    per adult-day: court-blacklist 4.7e-4 (3.4e-4 - 5.9e-4), discourse-control
+    1.7e-7 (1.1e-8 - 3.3e-7), widened 8.5e-5 (3.9e-5 - 1.3e-4).
     """
     court = _prevented("court-blacklist", range(1, 6))
     lo, hi = _interval(court)
     assert lo > 0, (lo, hi)
-    vague = _prevented("discourse-control", range(1, 6))
-    assert vague.mean() < court.mean() / 5, (vague.mean(), court.mean())
-    plain = _prevented("discourse-control", range(1, 6), ambiguity=False)
-    assert abs(plain.mean()) < court.mean() / 100, (plain.mean(), court.mean())
+    speech_only = _prevented("discourse-control", range(1, 6))
+    lo_d, hi_d = _interval(speech_only)
+    assert abs(speech_only.mean()) < court.mean() / 100, (speech_only.mean(), court.mean())
+    unpreempted = _prevented("discourse-control", range(1, 6), preemption=False)
+    assert (unpreempted == 0).all(), unpreempted
+    every = _prevented("discourse-control", range(1, 6), scope_all=True)
+    assert every.mean() > speech_only.mean() + (hi_d - lo_d) / 2, (every.mean(), hi_d)

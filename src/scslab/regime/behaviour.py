@@ -61,14 +61,13 @@ def commit_acts(
         if incapacitate:
             ok &= (state.sanc[cand] & PREEMPT) == 0
         accept = state.opp[cand].astype(np.float64) / o_max
-        c_hat: Any = perceived_cost(
-            float(plan.record_cost[k]), plan.ambiguity_level, plan.prior_cost
-        )
+        a = float(plan.ambiguity_kind[k])
+        c_hat: Any = perceived_cost(float(plan.record_cost[k]), a, plan.prior_cost)
         perks = perks_at_stake(state, plan, k, cand)
         if perks is not None:  # incentives: the perks a record would forfeit
             c_hat = c_hat + perks.astype(np.float64)
         p_true: Any = p_detect(plan, state.group[cand], k, state.cover[cand]).astype(np.float64)
-        p_hat = perceived_detection(p_true, plan.ambiguity_level, plan.prior_detection)
+        p_hat = perceived_detection(p_true, a, plan.prior_detection)
         if kappa > 0:
             p_hat = p_hat + kappa * _share(state.sanc_n[cand], state.deg[cand])
         p_hat = np.minimum(p_hat, 1.0)
@@ -96,15 +95,16 @@ def propensity(
     p = state.params.behaviour
     beta = float(p.beta)
     kappa = float(p.kappa)
+    a = float(plan.ambiguity_kind[k])
     p_hat = perceived_detection(
         p_detect(plan, state.group[idx], k, state.cover[idx]).astype(np.float64),
-        plan.ambiguity_level,
+        a,
         plan.prior_detection,
     )
     if kappa > 0:
         p_hat = p_hat + kappa * _share(state.sanc_n[idx], state.deg[idx])
     p_hat = np.minimum(p_hat, 1.0)
-    c_hat = perceived_cost(float(plan.record_cost[k]), plan.ambiguity_level, plan.prior_cost)
+    c_hat = perceived_cost(float(plan.record_cost[k]), a, plan.prior_cost)
     g = float(plan.gain[k])
     ratio = sigmoid(beta * (g - state.risk[idx] * p_hat * c_hat)) / sigmoid(beta * g)
     out = float(plan.rate[k]) * state.opp[idx].astype(np.float64) * ratio
@@ -127,12 +127,10 @@ def firm_violations(state: State, plan: Plan, rng: np.random.Generator) -> NDArr
     p_hat = min(
         1.0,
         float(
-            perceived_detection(
-                plan.firm_detection_prob, plan.ambiguity_level, plan.prior_detection
-            )
+            perceived_detection(plan.firm_detection_prob, plan.ambiguity_firm, plan.prior_detection)
         ),
     )
-    c_hat = perceived_cost(plan.firm_cost, plan.ambiguity_level, plan.prior_cost)
+    c_hat = perceived_cost(plan.firm_cost, plan.ambiguity_firm, plan.prior_cost)
     ratio = float(sigmoid(beta * (g - p_hat * c_hat)) / sigmoid(beta * g))
     return np.unique(cand[u < ratio])
 
@@ -141,19 +139,18 @@ def speech_risk(state: State, plan: Plan) -> NDArray[np.float32] | float:
     """``r_i p_hat_i (C_hat + F_i)`` for everybody, or 0.0 when nothing can make it positive."""
     kappa = float(state.params.behaviour.kappa)
     seen_sanctions = kappa > 0 and state.ls_person.size > 0
-    if not (plan.discourse or plan.ambiguity_level > 0 or seen_sanctions):
+    a = float(plan.ambiguity_kind[plan.speech])
+    if not (plan.discourse or a > 0 or seen_sanctions):
         return 0.0
     if plan.discourse:
         p_hat: Any = p_detect(plan, state.group, plan.speech, state.cover)
-        p_hat = perceived_detection(p_hat, plan.ambiguity_level, plan.prior_detection)
+        p_hat = perceived_detection(p_hat, a, plan.prior_detection)
     else:
-        p_hat = np.full(state.flags.size, np.float32(plan.ambiguity_level * plan.prior_detection))
+        p_hat = np.full(state.flags.size, np.float32(a * plan.prior_detection))
     if seen_sanctions:
         p_hat = p_hat + np.float32(kappa) * _share(state.sanc_n, state.deg)
         np.minimum(p_hat, np.float32(1.0), out=p_hat)
-    c_hat = np.float32(
-        perceived_cost(speech_record_cost(state, plan), plan.ambiguity_level, plan.prior_cost)
-    )
+    c_hat = np.float32(perceived_cost(speech_record_cost(state, plan), a, plan.prior_cost))
     perks = perks_at_stake(state, plan, plan.speech, None)
     if perks is not None:  # incentives: the perks a speech record would forfeit
         c_hat = c_hat + perks  # type: ignore[assignment]

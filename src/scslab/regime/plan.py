@@ -79,6 +79,8 @@ class Plan:
     triggers: NDArray[np.bool_]  # kinds whose record can lead to a blacklisting (lawful too)
     # ambiguity
     ambiguity_level: float  # ambiguity.level, 0 when ambiguity is off
+    ambiguity_kind: NDArray[np.float64]  # per act kind: the level where its rules are vague, else 0
+    ambiguity_firm: float  # the level for firms' compliance (0 when ambiguity.acts lists kinds)
     prior_detection: float
     prior_cost: float
     # perception: the true chances and costs people would know at ambiguity 0
@@ -182,9 +184,22 @@ def _acts(p: Any) -> Part:
 
 
 def _ambiguity(p: Any) -> Part:
-    """``ambiguity.level`` (0 when switched off), ``prior_detection``, ``prior_cost``."""
+    """``ambiguity.level`` (0 when switched off), by act kind and for firms; the priors.
+
+    ``ambiguity.acts`` scopes the vagueness: null makes every act kind and firms'
+    compliance vague; a list makes only those kinds vague (the others perceive
+    their true chances and costs) and firms know their rules.
+    """
+    level = float(p.ambiguity.level) if p.ambiguity.enabled else 0.0
+    scope = p.ambiguity.acts
+    names = [a.name for a in p.acts]
+    kind = np.array(
+        [level if scope is None or name in scope else 0.0 for name in names], dtype=np.float64
+    )
     return {
-        "ambiguity_level": float(p.ambiguity.level) if p.ambiguity.enabled else 0.0,
+        "ambiguity_level": level,
+        "ambiguity_kind": kind,
+        "ambiguity_firm": level if scope is None else 0.0,
         "prior_detection": float(p.ambiguity.prior_detection),
         "prior_cost": float(p.ambiguity.prior_cost),
     }

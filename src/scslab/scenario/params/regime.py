@@ -561,6 +561,13 @@ class AmbiguityParams(StrictModel):
     level: float = Field(0.3, ge=0, le=1, description="ambiguity a in [0, 1]")
     prior_detection: float = Field(0.5, ge=0, le=1, description="pessimistic prior p* of detection")
     prior_cost: float = Field(20.0, ge=0, le=1e6, description="pessimistic prior C* of sanction")
+    acts: list[str] | None = Field(
+        None,
+        description=(
+            "the act kinds whose rules are vague (null: every act kind and firms' "
+            "compliance; a list: only those kinds, and firms know their rules)"
+        ),
+    )
 
 
 class AbroadParams(StrictModel):
@@ -849,6 +856,9 @@ class RegimeParams(StrictModel):
             for a in s.sees:
                 if a not in acts:
                     raise _unknown("act", a, acts, f"surveillance.sources[{i}].sees")
+        for a in self.ambiguity.acts or []:
+            if a not in acts:
+                raise _unknown("act", a, acts, "ambiguity.acts")
         for a in self.scoring.deductions:
             if a not in acts:
                 raise _unknown("act", a, acts, "scoring.deductions")
