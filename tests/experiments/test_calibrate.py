@@ -2,6 +2,7 @@
 
 import json
 import sys
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -143,6 +144,36 @@ def test_a_changed_problem_is_refused_with_what_differs(calibrated, capsys):
     assert _calibrate(tmp, out, changed) == 2
     err = capsys.readouterr().err
     assert "what differs: the targets file" in err
+
+
+def test_a_calibration_stored_in_the_old_search_space_is_refused(calibrated, capsys):
+    """Particles stored before log-uniform priors were searched in log space cannot resume."""
+    tmp, out = calibrated
+    meta_path = out / "calibration.json"
+    meta = json.loads(meta_path.read_text())
+    saved = meta_path.read_text()
+    del meta["settings"]["search_space"]
+    meta_path.write_text(json.dumps(meta))
+    try:
+        assert _calibrate(tmp, out) == 2
+        assert "search_space (None then, log for log-uniform priors now)" in capsys.readouterr().err
+    finally:
+        meta_path.write_text(saved)
+
+
+def test_log_uniform_priors_are_searched_as_uniform_logs():
+    pyabc = pytest.importorskip("pyabc")
+    import scslab.scenario
+    from scslab.experiments.calibrate import _prior, from_search_space
+
+    bundled = Path(scslab.scenario.__file__).parent / "targets" / "court-blacklist-history.yaml"
+    targets, _ = load_targets(bundled)
+    prior = _prior(pyabc, targets)
+    for i, p in enumerate(targets.parameters):
+        assert p.prior == "log-uniform"
+        lo, hi = prior[f"p{i}"].distribution.support()
+        assert from_search_space([lo, hi], [True, True]) == pytest.approx([p.low, p.high])
+    assert from_search_space([2.0, np.log(3.0)], [False, True]) == pytest.approx([2.0, 3.0])
 
 
 def test_a_bad_targets_file_names_field_allowed_got_and_line(tmp_path, capsys):
