@@ -20,15 +20,7 @@ TARGETS = Path(__file__).parents[2] / "src/scslab/scenario/targets/court-blackli
 CHECK = {row["target"]: row for row in json.loads(STORED.read_text())["check"]}
 
 #: held-out figures outside their interval in the stored result, with the reason
-MISSES: dict[str, str] = {
-    "listed_mid_2019": (
-        "measured: 1.318 % observed (> 14.5 M / 1.1 bn) against a 90 % predictive interval "
-        "of 0.352 - 1.016 % (median 0.623 %); the fit already misses the listed share at "
-        "the end of 2018 (1.182 % against 0.434 - 1.053 %): the model's stock grows too "
-        "slowly after 2016 (deterrence by the 2016 costs and the exhaustion of likely "
-        "defaulters), see docs/calibration.md"
-    ),
-}
+MISSES: dict[str, str] = {}  # none in the stored result (docs/calibration.md)
 
 
 def test_the_stored_result_is_that_of_the_bundled_targets():
