@@ -49,10 +49,13 @@ from typing import Any
 
 import numpy as np
 
+from scslab.scenario.loading import load_scenario
+from scslab.scenario.paths import get_at, set_at, split_path
+from scslab.scenario.schedules import Schedule
+
 DAYS = 7  # days in one step of court-blacklist-history
 YEAR = 2018
 HISTORY = "court-blacklist-history"
-PRESET = "court-blacklist"
 STOCK_TARGET = "listed_end_2017"  # the check's listed share at 2017-12-31
 #: the stored calibration, relative to the repository's root
 STORED = Path("tests/experiments/data/court-blacklist-history-calibration.json")
@@ -80,8 +83,6 @@ def medians(calibration: Mapping[str, Any]) -> dict[str, float]:
 
 
 def _at(data: Any, path: str) -> Any:
-    from scslab.scenario.paths import get_at, split_path
-
     return get_at(data, split_path(path))
 
 
@@ -90,8 +91,6 @@ def _schedule_value(scn: Any, path: str, day: date) -> float:
     given = scn.schedules.get(path)
     if given is None:
         return float(_at(scn.to_dict(), path))
-    from scslab.scenario.schedules import Schedule
-
     sched = Schedule.model_validate(given)
     pos = sched.positions(scn.calendar)
     x = scn.calendar.step_of(day)
@@ -106,14 +105,10 @@ def derive(calibration: Mapping[str, Any], history: Any | None = None) -> list[D
     `history` is the loaded `court-blacklist-history` (the preset by default); its
     fitted values are replaced by `calibration`'s medians before anything is read.
     """
-    from scslab.scenario.loading import load_scenario
-
     med = medians(calibration)
     if history is None:
         history = load_scenario(HISTORY)
     data = history.to_dict()
-    from scslab.scenario.paths import set_at, split_path
-
     for path, value in med.items():
         set_at(data, split_path(path), value)
     scn = load_scenario(data)
@@ -149,9 +144,9 @@ def derive(calibration: Mapping[str, Any], history: Any | None = None) -> list[D
         Derived(
             f"{src}.detection_prob",
             float(np.mean([_schedule_value(scn, f"{src}.detection_prob", d) for d in year])),
-            "detection: the mean over 2018 of the history's line (0.3 on 2013-10-01 to 0.9 "
-            f"on 2019-01-01), from {_schedule_value(scn, f'{src}.detection_prob', start):.4g} "
-            f"on {start} to {_schedule_value(scn, f'{src}.detection_prob', end):.4g} on {end}",
+            "detection: the mean over 2018 of the history's schedule, from "
+            f"{_schedule_value(scn, f'{src}.detection_prob', start):.4g} on {start} to "
+            f"{_schedule_value(scn, f'{src}.detection_prob', end):.4g} on {end}",
             False,
         ),
         fixed(f"{src}.latency", f"{src}.latency", "latency in weeks", DAYS),
@@ -186,11 +181,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("calibration", nargs="?", default=str(STORED), help="stored calibration JSON")
     args = ap.parse_args(argv)
     try:
-        cal = load_calibration(args.calibration)
-    except (OSError, ValueError, KeyError) as exc:
-        print(f"cannot read {args.calibration}: {exc}", file=sys.stderr)
+        derived = derive(load_calibration(args.calibration))
+    except (OSError, ValueError, KeyError, StopIteration) as exc:
+        print(f"cannot read {args.calibration}: {exc!r}", file=sys.stderr)
         return 2
-    for d in derive(cal):
+    for d in derived:
         tag = " [from the posterior]" if d.posterior else ""
         print(f"{d.path} = {shown(d.value)}    # {d.how}{tag}")
     return 0
