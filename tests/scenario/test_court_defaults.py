@@ -54,7 +54,7 @@ def test_the_fitted_rates_are_the_weekly_posterior_medians_divided_by_7():
         "params.sanctions.domains[1].attempt_rate": med["params.sanctions.domains[1].attempt_rate"],
     }
     for path, weekly in week.items():
-        assert 7 * preset_value(path) == pytest.approx(weekly, rel=5e-3), path
+        assert 7 * preset_value(path) == pytest.approx(weekly, rel=6e-3), path  # 3 figures
     names = [d["name"] for d in DATA["params"]["sanctions"]["domains"]]
     assert names[:2] == ["flights", "trains"]  # the history's two travel domains, same order
 
@@ -62,7 +62,7 @@ def test_the_fitted_rates_are_the_weekly_posterior_medians_divided_by_7():
 def test_the_stock_is_the_models_prediction_not_the_observed_figure():
     stock = CHECK["listed_end_2017"]
     share = preset_value("params.sanctions.lists[0].initial_share")
-    assert share == pytest.approx(stock["median"], rel=5e-3)
+    assert share == pytest.approx(stock["median"], rel=6e-3)
     assert abs(share - stock["observed"]) > 0.1 * stock["observed"]  # 0.66 % against 0.87 %
 
 
