@@ -399,7 +399,8 @@ def test_sanctions_for_lawful_speech_amplify_and_rest_on_a_lawful_act():
 def test_wrongly_sanctioned_share_follows_false_records_not_the_persons_past():
     """Issue 9's case: `court-blacklist` with every false-record rate at 1e-4, no stock.
 
-    About 97 % of the state's records are false, and the list punishes the record,
+    More than 90 % of the state's records are false (93 % with the fitted preset, seed
+    2014; 97 % with the former hand-set one), and the list punishes the record,
     not the person: the share of the listed resting on a false record follows the
     share of false records (the former person-based measure read 0.69, because
     many of the falsely listed had once run a red light). Spill-over (public shaming
@@ -416,7 +417,9 @@ def test_wrongly_sanctioned_share_follows_false_records_not_the_persons_past():
         ],
     )
     last = r.metrics.tail(1).to_dicts()[0]
-    assert last["state_precision"] < 0.05
-    assert last["wrongly_sanctioned_share"] > 0.93
+    assert last["state_precision"] < 0.1
+    assert last["wrongly_sanctioned_share"] > 0.9
+    # it follows the share of false records (0.930 against 1 - 0.067)
+    assert last["wrongly_sanctioned_share"] == pytest.approx(1 - last["state_precision"], abs=0.03)
     wrong = last["wrongly_sanctioned_false_record"] + last["wrongly_sanctioned_mislinked"]
     assert wrong == pytest.approx(last["wrongly_sanctioned_share"], abs=1e-12)

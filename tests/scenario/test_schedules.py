@@ -139,7 +139,8 @@ def test_setting_a_point_of_a_plain_number_says_how_to_give_a_schedule():
     with pytest.raises(ScenarioError) as info:
         load_scenario("court-blacklist", [f"{RATE}.values[1]=0.004"])
     msg = str(info.value)
-    assert "is 0.000547 in this scenario, not a schedule" in msg
+    held = load_scenario("court-blacklist").params.sanctions.lists[0].fulfilment_rate
+    assert f"is {held!r} in this scenario, not a schedule" in msg
     assert "{at: [0, 100], values: [0.1, 0.2]}" in msg
 
 

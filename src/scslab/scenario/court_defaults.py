@@ -12,8 +12,8 @@ history is derived here, in one place, from
 **The conversion.** The history's rates are probabilities per week; a daily one is
 taken as ``p / 7`` (first order). It keeps the expected number of events a week
 (blocked purchases, acts) exactly; for a hazard it is below the exact
-``1 - (1 - p)^(1/7)`` by about ``3 p / 7`` relatively: 0.7 % at the largest rate
-(flights, 0.0157 a week), far inside the posterior intervals. Costs per step
+``1 - (1 - p)^(1/7)`` by about ``3 p / 7`` relatively: under 0.5 % at the largest
+(the exit hazard, about 0.01 a week), far inside the posterior intervals. Costs per step
 are divided by 7 too, the pressure on fulfilment is multiplied by 7 (so that
 ``pressure x cost`` per step, the factor restrictions put on repayment, is the
 history's), and durations and latencies are multiplied by 7. The expected cost of
