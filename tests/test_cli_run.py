@@ -213,3 +213,25 @@ def test_version(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--version"])
     assert exc.value.code == 0 and "scslab 0." in capsys.readouterr().out
+
+
+def test_a_baseline_run_frees_the_baseline_and_counts_both_runs_steps():
+    """The baseline runs first and keeps no state: one model in memory at a time."""
+    import scslab
+    from scslab.api import check_memory
+    from scslab.scenario import kernel, load_scenario
+    from scslab.scenario.params.regime import counterfactual
+
+    scn = load_scenario("full-regime", {"params.population.size": 2000, "steps": 6})
+    seen = []
+    r = scslab.run(scn, baseline=True, progress=lambda n, total: seen.append((n, total)))
+    assert r.state is not None and r.baseline.state is None
+    assert seen[-1] == (12, 12) and [n for n, _ in seen] == sorted(n for n, _ in seen)
+    # the same results as the two runs made apart (common random numbers)
+    assert r.metrics.equals(scslab.run(scn).metrics)
+    assert r.baseline.metrics.equals(scslab.run(counterfactual(scn)).metrics)
+    # checked against the larger estimate of the two, not their sum
+    model = kernel("regime")
+    cf = counterfactual(scn)
+    one = max(model.estimate_bytes(scn), model.estimate_bytes(cf))
+    assert check_memory(model, scn, available=10 * one, baseline=cf) == one

@@ -204,9 +204,20 @@ def available_memory() -> int:
         return 0
 
 
-def check_memory(model: object, scenario: Scenario, available: int | None = None) -> int:
-    """Refuse a run whose estimated memory exceeds what is available; return the estimate."""
+def check_memory(
+    model: object,
+    scenario: Scenario,
+    available: int | None = None,
+    baseline: Scenario | None = None,
+) -> int:
+    """Refuse a run whose estimated memory exceeds what is available; return the estimate.
+
+    With a `baseline` the estimate is the larger of the two runs': `run` frees the
+    baseline's state before the run itself starts, so only one model is alive at once.
+    """
     need = estimate_bytes(model, scenario)
+    if baseline is not None:
+        need = max(need, estimate_bytes(model, baseline))
     have = available_memory() if available is None else available
     if need and have and need > 0.9 * have:
         raise RunError(
@@ -320,7 +331,10 @@ def run(
     baseline : bool
         Also run the counterfactual (the same society with every regime
         mechanism off) on common random numbers: the same seed material. It is
-        ``result.baseline``; ``result.difference()`` gives the effect.
+        ``result.baseline``; ``result.difference()`` gives the effect. It runs
+        first and keeps no final state (``result.baseline.state`` is None), so
+        that one model at a time is in memory; `progress` then counts the
+        steps of both runs.
     replicates : int, optional
         Run R seeds derived from the root seed, as a sweep derives them
         (replicate i has spawn key ``[i]``), and return a `ReplicatedResult`:
@@ -368,7 +382,18 @@ def run(
         raise RunError("workers runs replicates in parallel; give replicates with it")
     counterfactual = baseline_of(scn) if baseline else None
     model = kernel(scn.model)
-    need = check_memory(model, scn)
+    need = check_memory(model, scn, baseline=counterfactual)
+    base_result: RunResult | None = None
+    if counterfactual is not None:
+        # The baseline first, its final state dropped: the two models are never alive
+        # at once, so a run with a baseline peaks as one run does (check_memory).
+        def base_progress(n: int, total: int) -> None:
+            if progress is not None:
+                progress(n, total + scn.steps)
+
+        base_result = run(counterfactual, run_index=run_index, progress=base_progress)
+        base_result.state = None
+        progress = _offset(progress, counterfactual.steps, counterfactual.steps)
     if resume is not None:
         ckpt, meta = resume
         material = dict(meta["seed"])
@@ -426,8 +451,20 @@ def run(
     if counterfactual is not None:
         manifest["baseline"] = {"scenario_hash": counterfactual.digest(), "dir": BASELINE_DIR}
         # Same seed material: common random numbers for every mechanism both runs use.
-        result.baseline = run(counterfactual, run_index=run_index)
+        result.baseline = base_result
     return result
+
+
+def _offset(progress: ProgressFn | None, done: int, extra: int) -> ProgressFn | None:
+    """`progress` for a run that follows `done` steps already reported (of `extra` more)."""
+    if progress is None:
+        return None
+    inner = progress
+
+    def shifted(n: int, total: int) -> None:
+        inner(done + n, total + extra)
+
+    return shifted
 
 
 def run_replicates(

@@ -177,9 +177,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         extra += [f"seed={args.seed}"] if args.seed is not None else []
         scenario = load_scenario(args.scenario, [*args.overrides, *extra])
         with_baseline = args.baseline
-        if with_baseline:
-            baseline_of(scenario)  # a model without a counterfactual fails before the run
-        api.check_memory(kernel(scenario.model), scenario)  # before any folder is made
+        # a model without a counterfactual fails before the run
+        cf = baseline_of(scenario) if with_baseline else None
+        api.check_memory(kernel(scenario.model), scenario, baseline=cf)  # before any folder
         prepare_out_dir(out, force=args.force)
         every = args.checkpoint_every
 

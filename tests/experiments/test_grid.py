@@ -158,7 +158,7 @@ def test_any_spec_gives_a_design_or_a_scenario_error(toy_base, text):
 def regime_base():
     from scslab.scenario import load_scenario
 
-    return load_scenario("court-blacklist")
+    return load_scenario("full-regime")  # five sources
 
 
 def test_a_path_can_index_a_list(regime_base):
@@ -179,7 +179,7 @@ def test_a_path_can_index_a_list(regime_base):
 @pytest.mark.parametrize(
     ("spec", "words"),
     [
-        ("params.surveillance.sources[9].coverage=0.5", ["has 2 entries", "[9] is out of range"]),
+        ("params.surveillance.sources[9].coverage=0.5", ["has 5 entries", "[9] is out of range"]),
         ("params.surveillance.sources[0].coverag=0.5", ["unknown key 'coverag'", "'coverage'"]),
         ("params.surveillance.enabled[0]=true", ["is not a list"]),
         ("params.surveillance.sources[*].false_record_rate=0.5", ["must be in [0, 0.01]"]),

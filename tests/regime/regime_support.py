@@ -58,3 +58,33 @@ def advance(model: Any, state: Any, streams: Any, steps: int) -> None:
     for _ in range(steps):
         model.step(state, streams)
         state.step += 1
+
+
+def shared_society_of(scn: Any, steps: int) -> Any:
+    """`no-regime` with `scn`'s acts and calendar: the society `scn`'s baseline should be.
+
+    Every preset but `court-blacklist` shares `no-regime`'s society; `court-blacklist`
+    takes the debt-default and fraud rates of the fitted history (and its calendar).
+    """
+    from scslab.scenario import load_scenario
+
+    over: dict[str, Any] = {
+        "steps": steps,
+        "params.acts": [a.model_dump() for a in scn.params.acts],
+    }
+    if scn.calendar is not None:
+        over["calendar"] = scn.calendar.model_dump(mode="json")
+    return load_scenario("no-regime", over)
+
+
+def same_on_common_columns(a: Any, b: Any) -> bool:
+    """Two metric frames agree on every column both have; the others are per-domain zeros.
+
+    A preset with other restriction domains than the society's default ones (flights
+    and trains for travel) has other per-domain columns; with the regime off they are 0.
+    """
+    common = [c for c in a.columns if c in b.columns]
+    others = [(f, c) for f in (a, b) for c in f.columns if c not in common]
+    per_domain = all(c.startswith(("restricted_", "blocked_per_adult_")) for _, c in others)
+    zero = all(float(f[c].abs().max()) == 0.0 for f, c in others)  # type: ignore[arg-type]
+    return bool(a.select(common).equals(b.select(common)) and per_domain and zero)

@@ -1,7 +1,7 @@
 import numpy as np
 import polars as pl
 import pytest
-from regime_support import scenario
+from regime_support import same_on_common_columns, scenario, shared_society_of
 
 import scslab
 from scslab.engine import Streams, seed_material, seed_sequence, simulate
@@ -51,13 +51,32 @@ def test_checkpoint_resume_is_bit_identical():
         np.testing.assert_array_equal(np.asarray(getattr(state, name)), value, err_msg=name)
 
 
-@pytest.mark.parametrize("preset", PRESETS[1:])
+@pytest.mark.parametrize("preset", [p for p in PRESETS[1:] if p != "court-blacklist"])
 def test_counterfactual_gives_exactly_no_regime(preset):
     scn = load_scenario(preset, {"steps": 60})
     base = scslab.run(counterfactual(scn))
     none = scslab.run(load_scenario("no-regime", {"steps": 60}))
     assert base.metrics.equals(none.metrics)
     assert baseline_of(scn).params == counterfactual(scn).params
+
+
+def test_court_blacklist_baseline_is_the_shared_society_at_the_fitted_rates():
+    """court-blacklist takes the history's debt-default and fraud rates (docs/presets.md).
+
+    Its baseline is itself with the regime off: no-regime's society with those two
+    rates (and its calendar), exactly, on every measure; it is not no-regime itself.
+    """
+    scn = load_scenario("court-blacklist", {"steps": 60})
+    base = scslab.run(counterfactual(scn)).metrics
+    assert baseline_of(scn).params == counterfactual(scn).params
+    assert same_on_common_columns(base, scslab.run(shared_society_of(scn, 60)).metrics)
+    plain = load_scenario("no-regime")
+    rates = {a.name: a.rate for a in plain.params.acts}
+    changed = {a.name for a in scn.params.acts if a.rate != rates[a.name]}
+    assert changed == {"debt_default", "fraud"}
+    assert not base["acts_debt_default"].equals(
+        scslab.run(load_scenario("no-regime", {"steps": 60})).metrics["acts_debt_default"]
+    )
 
 
 def test_counterfactual_switches_every_mechanism_off_and_keeps_seed():

@@ -233,3 +233,37 @@ def test_real_regime_run_with_baseline(tmp_path, capsys):
     assert not same
     assert ("Private dissent is the same in both worlds" in text) == same
     assert html.count("data:image/png;base64,") == len(figs)
+
+
+def test_a_family_figure_is_titled_for_every_member():
+    """The per-group figure reads "people sanctioned in each group" (issue: the title
+    once read "people sanctioned in group <group>"); every family's title names no
+    placeholder and does not repeat its name."""
+    from scslab.report.run import family_title
+    from scslab.scenario.registry import description
+
+    assert family_title("people sanctioned in group {group}", "group") == (
+        "people sanctioned in each group"
+    )
+    assert family_title("people restricted in {domain}", "domain") == (
+        "people restricted in each domain"
+    )
+    for m in description("regime").measures:
+        if m.is_family:
+            title = family_title(m.label, m.placeholder)
+            assert "{" not in title and "<" not in title, title
+            assert f"each {m.placeholder}" in title, title
+            assert f"{m.placeholder} each {m.placeholder}" not in title, title
+
+
+def test_the_group_and_domain_figures_carry_those_titles(tmp_path, monkeypatch):
+    from scslab.report import plot
+
+    titles = []
+    real = plot.title
+    monkeypatch.setattr(
+        plot, "title", lambda ax, text, width=32: (titles.append(text), real(ax, text, width))
+    )
+    build_report(regime_run(tmp_path / "run"))
+    assert "people sanctioned in each group" in titles
+    assert "people restricted in each domain" in titles

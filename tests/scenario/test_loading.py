@@ -262,3 +262,62 @@ def test_bad_indexed_overrides(item, expected):
     with pytest.raises(ScenarioError) as exc:
         load_scenario("full-regime", [item])
     assert expected in str(exc.value)
+
+
+# ---------------------------------------------------------------- keys of a mapping
+def test_set_reaches_one_key_of_a_mapping_valued_parameter():
+    """--set params.scoring.deductions.fraud=200 changes that key and keeps the others."""
+    plain = load_scenario("full-regime").params.scoring.deductions
+    scn = load_scenario("full-regime", ["params.scoring.deductions.fraud=200"])
+    assert scn.params.scoring.deductions == {**plain, "fraud": 200.0}
+    # from a mapping of overrides, a key the scenario's mapping lacks but its acts name
+    hist = load_scenario("court-blacklist-history")
+    assert "dissent" not in hist.params.scoring.deductions
+    scn = load_scenario("court-blacklist-history", {"params.scoring.deductions.dissent": 5})
+    assert scn.params.scoring.deductions == {**hist.params.scoring.deductions, "dissent": 5.0}
+
+
+def test_an_unknown_key_of_a_mapping_names_the_allowed_keys():
+    with pytest.raises(ScenarioError) as info:
+        load_scenario("full-regime", ["params.scoring.deductions.frud=200"])
+    msg = str(info.value)
+    assert msg.startswith("--set params.scoring.deductions.frud=200: unknown key 'frud'")
+    assert "did you mean 'fraud'?" in msg
+    assert (
+        "(keys: debt_default, fraud, admin_violation, traffic_violation, petition, dissent" in msg
+    )
+
+
+def test_a_key_of_a_mapping_is_validated_as_any_value():
+    with pytest.raises(ScenarioError) as info:
+        load_scenario("full-regime", ["params.scoring.deductions.fraud=abc"])
+    assert str(info.value) == (
+        "params.scoring.deductions.fraud must be a number in [-1e+06, 1e+06]; got 'abc' "
+        "(--set params.scoring.deductions.fraud=abc)"
+    )
+    with pytest.raises(ScenarioError, match=r"must be in \[-1e\+06, 1e\+06\]; got 2e\+06"):
+        load_scenario("full-regime", {"params.scoring.deductions.fraud": 2e6})
+    with pytest.raises(ScenarioError, match="deductions.fraud is not a mapping; it has no key 'x'"):
+        load_scenario("full-regime", ["params.scoring.deductions.fraud.x=1"])
+
+
+def test_the_cli_refuses_an_unknown_mapping_key_with_status_2(tmp_path, capsys):
+    from scslab.cli import main
+
+    out = tmp_path / "run"
+    code = main(
+        ["run", "full-regime", "--set", "params.scoring.deductions.frud=1", "--out", str(out)]
+    )
+    assert code == 2
+    assert "unknown key 'frud' in params.scoring.deductions" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_sweep_varies_one_key_of_a_mapping():
+    from scslab.experiments import Plan, make_design
+
+    base = load_scenario("full-regime", ["params.population.size=2000"])
+    plan = Plan(base, make_design(["params.scoring.deductions.fraud=100,300"], base))
+    got = [plan.scenario_of(s).params.scoring.deductions for s in plan.runs()]
+    assert [d["fraud"] for d in got] == [100.0, 300.0]
+    assert all(d["debt_default"] == base.params.scoring.deductions["debt_default"] for d in got)

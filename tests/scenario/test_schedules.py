@@ -139,7 +139,8 @@ def test_setting_a_point_of_a_plain_number_says_how_to_give_a_schedule():
     with pytest.raises(ScenarioError) as info:
         load_scenario("court-blacklist", [f"{RATE}.values[1]=0.004"])
     msg = str(info.value)
-    assert "is 0.00025 in this scenario, not a schedule" in msg
+    held = load_scenario("court-blacklist").params.sanctions.lists[0].fulfilment_rate
+    assert f"is {held!r} in this scenario, not a schedule" in msg
     assert "{at: [0, 100], values: [0.1, 0.2]}" in msg
 
 
@@ -277,7 +278,7 @@ def test_schedule_errors_name_path_allowed_got_and_line(tmp_path, schedule, expe
 
 def test_a_date_needs_a_calendar():
     with pytest.raises(ScenarioError) as info:
-        load_scenario("court-blacklist", [f"{RATE}={{at: [0, 2016-01-01], values: [0.1, 0.2]}}"])
+        load_scenario("full-regime", [f"{RATE}={{at: [0, 2016-01-01], values: [0.1, 0.2]}}"])
     msg = str(info.value)
     assert f"{RATE}.at[1] is a date (2016-01-01), which needs a calendar" in msg
     assert "calendar: {start: YYYY-MM-DD, days_per_step: 1}" in msg

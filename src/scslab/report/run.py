@@ -497,12 +497,24 @@ def _member(data: RunData, col: str) -> str:
     return (m.member(col) if m is not None and m.is_family else col).replace("_", " ")
 
 
+def family_title(label: str, placeholder: str) -> str:
+    """A family's label read for all its members at once: "people sanctioned in each group".
+
+    The placeholder, and the word naming it just before it ("in group {group}"),
+    become "each <placeholder>": "people restricted in {domain}" reads "people
+    restricted in each domain". A parenthesis after the label is dropped.
+    """
+    head = label.split(" (")[0]
+    mark = "{" + placeholder + "}"
+    return head.replace(f"{placeholder} {mark}", mark).replace(mark, f"each {placeholder}")
+
+
 def _family_title(data: RunData, col: str) -> str:
-    """A family's label with its placeholder shown: "people restricted in <domain>"."""
+    """The title of a family's figure (`family_title` of its declared label)."""
     m = data.words.desc.measure(col)
     if m is None or not m.is_family:
         return data.words.short_label(col)
-    return m.label.replace("{" + m.placeholder + "}", f"<{m.placeholder}>").split(" (")[0]
+    return family_title(m.label, m.placeholder)
 
 
 def group_sanctions(data: RunData) -> Figure | None:

@@ -14,7 +14,14 @@ from pydantic.fields import FieldInfo
 
 from scslab.errors import ScenarioError, did_you_mean
 from scslab.scenario.introspect import field_bounds, model_of
-from scslab.scenario.paths import annotation_at, set_at, split_path
+from scslab.scenario.paths import (
+    annotation_at,
+    get_all,
+    mapping_key,
+    set_at,
+    split_path,
+    value_type,
+)
 from scslab.scenario.presets import preset_names, preset_path
 from scslab.scenario.registry import MODELS, model_entry
 from scslab.scenario.schedules import number_kind
@@ -127,6 +134,9 @@ def _field_at(cls: type[BaseModel], loc: Loc) -> tuple[FieldInfo | None, type[Ba
             continue
         if part == "values" and info is not None and number_kind(info.annotation):
             return info, holder  # a schedule's point values: the field's own bounds
+        if info is not None and model is None and value_type(info.annotation) is not None:
+            # a key of a mapping-valued field: the bounds of its values
+            return FieldInfo.from_annotation(value_type(info.annotation)), holder
         if model is None or part not in model.model_fields:
             return None, model
         info = model.model_fields[part]
@@ -267,9 +277,10 @@ def load_scenario(
     cls = scenario_class(model)
 
     set_locs: dict[Loc, str] = {}
-    if any("[" in key for key, _, _ in items):
+    if any("[" in key or _into_mapping(cls, key) for key, _, _ in items):
         # An indexed path reaches into lists that the file may leave to the
-        # schema's defaults: set it on the scenario as resolved.
+        # schema's defaults, a key path into a mapping (scoring.deductions.fraud)
+        # into a mapping it may leave to them: set it on the scenario as resolved.
         try:
             data = cls.model_validate(data).to_dict()
         except ValidationError:
@@ -278,6 +289,7 @@ def load_scenario(
         try:
             parts = split_path(key)
             annotation = annotation_at(cls, parts)
+            _check_mapping_key(cls, data, parts)
             typed = _typed_value(annotation, value) if isinstance(value, str) else value
             set_at(data, parts, typed)
         except ScenarioError as exc:
@@ -292,6 +304,33 @@ def load_scenario(
             msg = explain(cls, err)
             msgs.append(msg + _where(tuple(err["loc"]), origin, lines, set_locs))
         raise ScenarioError("\n".join(msgs)) from None
+
+
+def _into_mapping(cls: type[BaseModel], key: str) -> bool:
+    """Whether the key path `key` names a key of a mapping-valued parameter."""
+    try:
+        return mapping_key(cls, split_path(key)) is not None
+    except ScenarioError:
+        return False  # a malformed path: reported with its --set below
+
+
+def _check_mapping_key(cls: type[BaseModel], data: Mapping[str, Any], parts: Loc) -> None:
+    """Refuse a key of a mapping-valued parameter that is not one of its allowed keys.
+
+    The keys allowed are the names the field declares (``keys_from``, such as the
+    acts' names for ``scoring.deductions``), as this scenario configures them.
+    """
+    where = mapping_key(cls, parts)
+    if where is None or not where.keys_from or len(parts) <= where.depth:
+        return
+    key = str(parts[where.depth])
+    allowed = [str(k) for k in get_all(data, split_path(where.keys_from))]
+    if key not in allowed:
+        field = loc_str(parts[: where.depth])
+        raise ScenarioError(
+            f"unknown key {key!r} in {field}{did_you_mean(key, allowed)} "
+            f"(keys: {', '.join(allowed) or 'none'}: the names in {where.keys_from})"
+        )
 
 
 def _where(loc: Loc, origin: str, lines: Mapping[Loc, int], set_locs: Mapping[Loc, str]) -> str:

@@ -12,9 +12,11 @@ import functools
 import re
 import typing
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from scslab.errors import ScenarioError, did_you_mean
 from scslab.scenario.introspect import model_of
@@ -62,8 +64,59 @@ def item_type(annotation: Any) -> Any:
     return None
 
 
+def value_type(annotation: Any) -> Any:
+    """The value type of ``dict[str, V]`` (or ``dict[str, V] | None``), or None."""
+    if typing.get_origin(annotation) is dict:
+        args = typing.get_args(annotation)
+        return args[1] if len(args) == 2 else Any
+    for arg in typing.get_args(annotation):
+        if typing.get_origin(arg) is dict:
+            return value_type(arg)
+    return None
+
+
+@dataclass(frozen=True)
+class MappingKey:
+    """A path that names a key of a mapping-valued parameter (``scoring.deductions.fraud``).
+
+    `depth` is the key's index in the path; `keys_from` the path of the names the
+    key must be one of (the field's ``json_schema_extra["keys_from"]``, such as
+    ``params.acts[*].name``), or "" when any key is allowed.
+    """
+
+    depth: int
+    keys_from: str
+
+
+def mapping_key(cls: type[BaseModel], parts: Sequence[Part]) -> MappingKey | None:
+    """Where `parts` goes into a mapping-valued field, if it does (see `MappingKey`)."""
+    current: Any = cls
+    info: FieldInfo | None = None
+    for depth, part in enumerate(parts):
+        if isinstance(part, int) or part == "*":
+            current = item_type(current)
+            if current is None:
+                return None
+            continue
+        if model_of(current) is None and value_type(current) is not None:
+            extra = info.json_schema_extra if info is not None else None
+            keys = extra.get("keys_from", "") if isinstance(extra, dict) else ""
+            return MappingKey(depth, str(keys))
+        model = model_of(current)
+        if model is None or part not in model.model_fields:
+            return None
+        info = model.model_fields[part]
+        current = info.annotation
+    return None
+
+
 def annotation_at(cls: type[BaseModel], parts: Sequence[Part]) -> Any:
-    """The schema's annotation at `parts`, or a `ScenarioError` that suggests a key."""
+    """The schema's annotation at `parts`, or a `ScenarioError` that suggests a key.
+
+    A key of a mapping-valued field (``params.scoring.deductions.fraud``) has the
+    mapping's value type; which keys are allowed is checked on the data
+    (`mapping_key`).
+    """
     current: Any = cls
     for depth, part in enumerate(parts):
         if isinstance(part, int) or part == "*":
@@ -71,6 +124,11 @@ def annotation_at(cls: type[BaseModel], parts: Sequence[Part]) -> Any:
             if item is None:
                 raise ScenarioError(f"{shown(parts[:depth])} is not a list; it has no [{part}]")
             current = item
+            continue
+        if model_of(current) is None and value_type(current) is not None:
+            current = value_type(current)  # a key of a mapping: its value's type
+            if typing.get_origin(current) is typing.Annotated:
+                current = typing.get_args(current)[0]  # its bounds: checked on validation
             continue
         model = model_of(current)
         if model is None and number_kind(current) is not None and part in SCHEDULE_KEYS:
@@ -143,3 +201,19 @@ def get_at(data: Any, parts: Sequence[Part]) -> Any:
     for part in parts:
         node = node[0 if part == "*" else part]
     return node
+
+
+def get_all(data: Any, parts: Sequence[Part]) -> list[Any]:
+    """Every value at `parts` ("*": each entry), skipping entries that lack the key."""
+    nodes = [data]
+    for part in parts:
+        nxt: list[Any] = []
+        for node in nodes:
+            if part == "*" and isinstance(node, list):
+                nxt.extend(node)
+            elif isinstance(part, int) and isinstance(node, list) and part < len(node):
+                nxt.append(node[part])
+            elif isinstance(part, str) and isinstance(node, dict) and part in node:
+                nxt.append(node[part])
+        nodes = nxt
+    return nodes

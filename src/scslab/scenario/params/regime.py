@@ -337,7 +337,9 @@ class ScoringParams(StrictModel):
     base: float = Field(1000, ge=0, le=1e6, description="score of a clean record")
     deductions: dict[str, Annotated[float, Field(ge=-1e6, le=1e6)]] = Field(
         default_factory=_default_deductions,
-        description="points deducted per record, by act name (float32 in the kernel)",
+        description="points deducted per record, by act name (float32 in the kernel); "
+        "one act's with --set params.scoring.deductions.fraud=200",
+        json_schema_extra={"keys_from": "params.acts[*].name"},
     )
     record_ttl: int = Field(
         365, ge=1, le=100_000, description="a clean spell this long repairs the record"
