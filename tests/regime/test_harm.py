@@ -99,8 +99,8 @@ def test_court_blacklist_solves_a_problem_and_discourse_control_none():
     restricted: with pre-emption off it is exactly 0). With its ambiguity widened to every act it
     deters unwatched acts too (people fear a prior cost of them), and prevents
     measurably more. Measured at 20,000 people, 180 steps, seeds 1-5, days of income
-    per adult-day: court-blacklist 8.5e-4 (7.3e-4 - 9.6e-4; 4.7e-4 with the former
-    hand-set preset), discourse-control
+    per adult-day: court-blacklist 1.06e-3 (9.2e-4 - 1.19e-3; 8.5e-4 with the previous
+    fit's medians, 4.7e-4 with the former hand-set preset), discourse-control
     1.7e-7 (1.1e-8 - 3.3e-7), widened 8.5e-5 (3.9e-5 - 1.3e-4).
     """
     court = _prevented("court-blacklist", range(1, 6))
