@@ -8,17 +8,31 @@ association that provides services ("cooperative" control), reported with
 from abroad puts the family at home under restriction (``family_domains``, for
 ``family_duration`` steps) with probability ``family_pressure``; the diaspora
 weighs that cost F in Kuran's rule (`behaviour.speech_risk`).
+
+With ``association_services`` the associations offer services in exchange for
+reporting ("cooperative" control, in Hoffman's reading): each step a person
+abroad reconsiders membership with ``membership_review`` and is a member while
+``service_value`` exceeds the expected cost of being watched as they see it,
+``d_i r_i (1 - a) dp_i (C_hat + F)`` (`membership_cost`); every member reports the
+public post of a tie abroad with ``association_detection`` (`member_reports`), and
+people abroad weigh their member ties in the risk of speaking (`watched_by_ties`).
+Draws of this part come from the ``associations`` stream, only while it is on.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from scslab.engine import State
+from scslab.population.network import neighbours_of
 from scslab.population.people import ABROAD, ASSOC
-from scslab.regime.plan import Plan
-from scslab.regime.tables import BASIS_DIASPORA, ORIG_DIASPORA
+from scslab.regime.ambiguity import perceived_cost
+from scslab.regime.authority import speech_penalty, speech_record_cost
+from scslab.regime.plan import ASSOC_BIT, Plan, p_detect
+from scslab.regime.tables import BASIS_DIASPORA, ORIG_DIASPORA, PENDING, append
 
 
 def draw_associations(flags: NDArray[np.uint8], share: float, rng: np.random.Generator) -> None:
@@ -26,6 +40,144 @@ def draw_associations(flags: NDArray[np.uint8], share: float, rng: np.random.Gen
     abroad = np.flatnonzero((flags & ABROAD) != 0)
     members = abroad[rng.random(abroad.size) < share]
     flags[members] |= ASSOC
+
+
+def init_fields(plan: Plan, flags: NDArray[np.uint8]) -> dict[str, Any]:
+    """State fields of the associations (`association_share`, `association_reports`).
+
+    ``abroad_idx`` (the people abroad, int32; empty unless ``association_services``
+    is on), ``n_members`` (members now), ``c_association_reports`` (reports so far)
+    and ``s_services`` (this step's services, for welfare).
+    """
+    on = plan.association_services
+    abroad = np.flatnonzero((flags & ABROAD) != 0) if on else np.empty(0, np.int64)
+    return {
+        "abroad_idx": abroad.astype(np.int32),
+        "n_members": int(np.count_nonzero(flags & ASSOC)),
+        "c_association_reports": 0,
+        "s_services": 0.0,
+    }
+
+
+def member_ties(state: State, people: NDArray[Any]) -> NDArray[np.int64]:
+    """Association members among the network ties of each of `people` (members are abroad)."""
+    indptr = state.net_indptr
+    lens = (indptr[people + 1] - indptr[people]).astype(np.int64)
+    ties = neighbours_of(indptr, state.net_indices, people)
+    owner = np.repeat(np.arange(people.size), lens)
+    return np.bincount(owner[(state.flags[ties] & ASSOC) != 0], minlength=people.size)
+
+
+def _set_membership(state: State, people: NDArray[Any], member: NDArray[np.bool_]) -> None:
+    """Set (`member`) or clear the ASSOC flag and the association's coverage bit of `people`.
+
+    Both coverage bytes when the authority keeps the fixed policy's in ``cover_base``
+    (its coverage lever rebuilds ``cover`` from it).
+    """
+    bit = np.uint8(1 << ASSOC_BIT)
+    join, leave = people[member], people[~member]
+    state.flags[join] |= ASSOC
+    state.flags[leave] &= ~ASSOC
+    covers = [state.cover]
+    base = vars(state).get("cover_base")
+    if base is not None and base.size == state.cover.size:
+        covers.append(base)
+    for cover in covers:
+        cover[join] |= bit
+        cover[leave] &= ~bit
+    state.n_members = int(np.count_nonzero(state.flags[state.abroad_idx] & ASSOC))
+
+
+def membership_cost(state: State, plan: Plan, people: NDArray[Any]) -> NDArray[np.float32]:
+    """What membership costs each of `people` per step as they see it: ``d r (1-a) dp (C + F)``.
+
+    ``dp`` is the true chance that the association reports one's public post (the
+    coverage table with and without the association's bit, times the chance that no
+    member tie reports it anyway); ``(1 - a) dp`` is its perceived size at ambiguity
+    a (the prior cancels); C the perceived cost of a speech record, F the family's
+    (`Plan.family_cost`); private dissent d stands for how likely one is to speak out.
+    """
+    k = plan.speech
+    bit = np.uint8(1 << ASSOC_BIT)
+    cov, g = state.cover[people], state.group[people]
+    dp = p_detect(plan, g, k, cov | bit) - p_detect(plan, g, k, cov & ~bit)
+    if plan.association_detection > 0:
+        dp = dp * np.float32(1.0 - plan.association_detection) ** member_ties(state, people)
+    c_hat = perceived_cost(speech_record_cost(state, plan), plan.ambiguity_level, plan.prior_cost)
+    scale = np.float32((1.0 - plan.ambiguity_level) * (float(c_hat) + plan.family_cost))
+    cost = state.dissent[people] * state.risk[people] * dp.astype(np.float32) * scale
+    return np.asarray(cost, dtype=np.float32)
+
+
+def review_membership(state: State, plan: Plan, rng: np.random.Generator) -> None:
+    """People abroad who reconsider (``membership_review``) join iff the services pay.
+
+    A member stays while ``service_value`` exceeds `membership_cost`; otherwise
+    they leave. One uniform per person abroad per step from the ``associations`` stream; then
+    the step's services (``s_services``: ``service_value`` x members) for welfare.
+    """
+    if not plan.association_services:
+        return
+    p = state.params.abroad
+    abroad = state.abroad_idx
+    who = abroad[rng.random(abroad.size) < float(p.membership_review)]
+    if who.size:
+        join = np.float32(p.service_value) > membership_cost(state, plan, who)
+        _set_membership(state, who, join)
+    state.s_services = float(p.service_value) * int(state.n_members)
+
+
+def watched_by_ties(state: State, plan: Plan, p_true: NDArray[np.float32]) -> NDArray[np.float32]:
+    """The true chance a public post is recorded, with member ties' reports abroad.
+
+    For people abroad ``1 - (1 - p)(1 - q)^m`` (m member ties, q =
+    ``association_detection``); `p_true` unchanged when members report nobody.
+    """
+    if plan.association_detection <= 0 or state.abroad_idx.size == 0:
+        return p_true
+    out = np.array(p_true, dtype=np.float32, copy=True)
+    idx = state.abroad_idx
+    miss = np.float32(1.0 - plan.association_detection) ** member_ties(state, idx)
+    out[idx] = np.float32(1.0) - (np.float32(1.0) - out[idx]) * miss.astype(np.float32)
+    return out
+
+
+def member_reports(
+    state: State,
+    plan: Plan,
+    rng: np.random.Generator,
+    speaking: NDArray[np.bool_],
+    detected: NDArray[np.int64],
+) -> NDArray[np.int64]:
+    """Members report the public posts of their ties abroad; return `detected` with them.
+
+    A speaker abroad with m member ties is reported with ``1 - (1 - q)^m`` (one
+    uniform per such speaker, ``associations`` stream): a speech record due now.
+    Those no platform or association detected this step are fined like any
+    detected speaker and counted in ``posts_detected``; members' reports delete
+    nothing (deletion is the platforms').
+    """
+    if plan.association_detection <= 0:
+        return detected
+    spk = state.abroad_idx[speaking[state.abroad_idx]].astype(np.int64)
+    if spk.size == 0:
+        return detected
+    m = member_ties(state, spk)
+    spk, m = spk[m > 0], m[m > 0]
+    u = rng.random(spk.size)
+    hit = spk[u < 1.0 - (1.0 - plan.association_detection) ** m.astype(np.float64)]
+    if hit.size == 0:
+        return detected
+    state.c_association_reports += int(hit.size)
+    append(
+        state,
+        PENDING,
+        {"pr_person": hit, "pr_kind": plan.speech, "pr_true": True, "pr_due": int(state.step)},
+    )
+    new = np.setdiff1d(hit, detected, assume_unique=True)
+    state.c_posts_detected += int(new.size)
+    state.s_penalty += speech_penalty(state) * new.size
+    return np.union1d(detected, hit)
 
 
 def pressure_family(
