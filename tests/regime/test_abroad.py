@@ -154,6 +154,19 @@ def test_people_abroad_join_iff_the_services_outweigh_being_watched():
     assert st.s_services == pytest.approx(st.params.abroad.service_value * member.sum())
 
 
+def test_the_member_ties_kept_step_by_step_are_a_fresh_count():
+    from regime_support import advance
+
+    params = {**SERVICES, "abroad": {"association_services": True, "membership_review": 0.3}}
+    model, st, streams = make_state(params, on=WATCHED, size=8000)
+    who = st.abroad_idx.astype(np.int64)
+    start = (st.flags[who] & ASSOC) != 0
+    advance(model, st, streams, 10)
+    assert (((st.flags[who] & ASSOC) != 0) != start).sum() > 20  # people came and went
+    fresh = abroad.member_ties(st.flags, st.net_indptr, st.net_indices, who)
+    assert (st.assoc_ties == fresh).all() and fresh.sum() > 0
+
+
 def test_dissenters_join_less():
     """Selection: with services the members dissent less in private than those who stay
     out; with members drawn at init (no services) they do not differ by much."""
@@ -194,7 +207,7 @@ def test_members_report_their_ties_abroad():
     _, st, streams = make_state(params, on=WATCHED, size=8000)
     plan = plan_for(st.params)
     who = st.abroad_idx.astype(np.int64)
-    ties = abroad.member_ties(st, who)
+    ties = abroad.member_ties(st.flags, st.net_indptr, st.net_indices, who)
     speaking = np.zeros(st.flags.size, bool)
     speaking[who] = True
     before = st.pr_person.size if "pr_person" in vars(st) else 0
@@ -217,11 +230,11 @@ def test_people_abroad_fear_their_member_ties():
     _, st, _ = make_state(params, on=WATCHED, size=8000)
     plan = plan_for(st.params)
     who = st.abroad_idx.astype(np.int64)
-    ties = abroad.member_ties(st, who)
+    ties = abroad.member_ties(st.flags, st.net_indptr, st.net_indices, who)
     risk = np.asarray(speech_risk(st, plan))
     plain = p_detect(plan, st.group, plan.speech, st.cover)
     want = 1.0 - (1.0 - plain[who]) * 0.5**ties
-    p_hat = abroad.watched_by_ties(st, plan, plain)[who]
+    p_hat = abroad.watched_by_ties(st, plan, plain.copy())[who]
     assert np.allclose(p_hat, want, atol=1e-6)
     assert (ties > 0).any() and (risk[who][ties > 0] > 0).all()
 

@@ -32,7 +32,7 @@ from scslab.population.people import ABROAD, ASSOC
 from scslab.regime.ambiguity import perceived_cost
 from scslab.regime.authority import speech_penalty, speech_record_cost
 from scslab.regime.plan import ASSOC_BIT, Plan, p_detect
-from scslab.regime.tables import BASIS_DIASPORA, ORIG_DIASPORA, PENDING, append
+from scslab.regime.tables import BASIS_DIASPORA, ORIG_DIASPORA, PENDING, append, count_into
 
 
 def draw_associations(flags: NDArray[np.uint8], share: float, rng: np.random.Generator) -> None:
@@ -42,30 +42,45 @@ def draw_associations(flags: NDArray[np.uint8], share: float, rng: np.random.Gen
     flags[members] |= ASSOC
 
 
-def init_fields(plan: Plan, flags: NDArray[np.uint8]) -> dict[str, Any]:
+def init_fields(
+    plan: Plan, flags: NDArray[np.uint8], indptr: NDArray[Any], indices: NDArray[np.int32]
+) -> dict[str, Any]:
     """State fields of the associations (`association_share`, `association_reports`).
 
-    ``abroad_idx`` (the people abroad, int32; empty unless ``association_services``
-    is on), ``n_members`` (members now), ``c_association_reports`` (reports so far)
-    and ``s_services`` (this step's services, for welfare).
+    ``abroad_idx`` (the people abroad, ascending, int32) and ``assoc_ties`` (members
+    among each one's ties, uint16, kept up to date as members come and go): both
+    empty unless ``association_services`` is on. ``n_members`` (members now),
+    ``c_association_reports`` (reports so far), ``s_services`` (this step's services,
+    for welfare).
     """
     on = plan.association_services
     abroad = np.flatnonzero((flags & ABROAD) != 0) if on else np.empty(0, np.int64)
     return {
         "abroad_idx": abroad.astype(np.int32),
+        "assoc_ties": member_ties(flags, indptr, indices, abroad).astype(np.uint16),
         "n_members": int(np.count_nonzero(flags & ASSOC)),
         "c_association_reports": 0,
         "s_services": 0.0,
     }
 
 
-def member_ties(state: State, people: NDArray[Any]) -> NDArray[np.int64]:
-    """Association members among the network ties of each of `people` (members are abroad)."""
-    indptr = state.net_indptr
+def member_ties(
+    flags: NDArray[np.uint8],
+    indptr: NDArray[Any],
+    indices: NDArray[np.int32],
+    people: NDArray[Any],
+) -> NDArray[np.int64]:
+    """Association members among the network ties of each of `people`, counted afresh."""
+    people = np.asarray(people, dtype=np.int64)
     lens = (indptr[people + 1] - indptr[people]).astype(np.int64)
-    ties = neighbours_of(indptr, state.net_indices, people)
+    ties = neighbours_of(indptr, indices, people)
     owner = np.repeat(np.arange(people.size), lens)
-    return np.bincount(owner[(state.flags[ties] & ASSOC) != 0], minlength=people.size)
+    return np.bincount(owner[(flags[ties] & ASSOC) != 0], minlength=people.size)
+
+
+def ties_of(state: State, people: NDArray[Any]) -> NDArray[np.uint16]:
+    """``assoc_ties`` of `people` (people abroad, while the services are on)."""
+    return state.assoc_ties[np.searchsorted(state.abroad_idx, people)]
 
 
 def _set_membership(state: State, people: NDArray[Any], member: NDArray[np.bool_]) -> None:
@@ -75,9 +90,14 @@ def _set_membership(state: State, people: NDArray[Any], member: NDArray[np.bool_
     (its coverage lever rebuilds ``cover`` from it).
     """
     bit = np.uint8(1 << ASSOC_BIT)
-    join, leave = people[member], people[~member]
+    was = (state.flags[people] & ASSOC) != 0
+    join, leave = people[member & ~was], people[~member & was]
     state.flags[join] |= ASSOC
     state.flags[leave] &= ~ASSOC
+    for who, sign in ((join, +1), (leave, -1)):  # their ties abroad gain or lose a member tie
+        ties = neighbours_of(state.net_indptr, state.net_indices, who)
+        ties = ties[(state.flags[ties] & ABROAD) != 0]
+        count_into(state.assoc_ties, np.searchsorted(state.abroad_idx, ties), sign)
     covers = [state.cover]
     base = vars(state).get("cover_base")
     if base is not None and base.size == state.cover.size:
@@ -102,7 +122,7 @@ def membership_cost(state: State, plan: Plan, people: NDArray[Any]) -> NDArray[n
     cov, g = state.cover[people], state.group[people]
     dp = p_detect(plan, g, k, cov | bit) - p_detect(plan, g, k, cov & ~bit)
     if plan.association_detection > 0:
-        dp = dp * np.float32(1.0 - plan.association_detection) ** member_ties(state, people)
+        dp = dp * np.float32(1.0 - plan.association_detection) ** ties_of(state, people)
     c_hat = perceived_cost(speech_record_cost(state, plan), plan.ambiguity_level, plan.prior_cost)
     scale = np.float32((1.0 - plan.ambiguity_level) * (float(c_hat) + plan.family_cost))
     cost = state.dissent[people] * state.risk[people] * dp.astype(np.float32) * scale
@@ -131,15 +151,16 @@ def watched_by_ties(state: State, plan: Plan, p_true: NDArray[np.float32]) -> ND
     """The true chance a public post is recorded, with member ties' reports abroad.
 
     For people abroad ``1 - (1 - p)(1 - q)^m`` (m member ties, q =
-    ``association_detection``); `p_true` unchanged when members report nobody.
+    ``association_detection``). `p_true` (one per person) is changed in place and
+    returned; unchanged when members report nobody.
     """
     if plan.association_detection <= 0 or state.abroad_idx.size == 0:
         return p_true
-    out = np.array(p_true, dtype=np.float32, copy=True)
-    idx = state.abroad_idx
-    miss = np.float32(1.0 - plan.association_detection) ** member_ties(state, idx)
-    out[idx] = np.float32(1.0) - (np.float32(1.0) - out[idx]) * miss.astype(np.float32)
-    return out
+    tied = state.assoc_ties > 0
+    idx = state.abroad_idx[tied]
+    miss = np.float32(1.0 - plan.association_detection) ** state.assoc_ties[tied]
+    p_true[idx] = np.float32(1.0) - (np.float32(1.0) - p_true[idx]) * miss.astype(np.float32)
+    return p_true
 
 
 def member_reports(
@@ -162,7 +183,7 @@ def member_reports(
     spk = state.abroad_idx[speaking[state.abroad_idx]].astype(np.int64)
     if spk.size == 0:
         return detected
-    m = member_ties(state, spk)
+    m = ties_of(state, spk)
     spk, m = spk[m > 0], m[m > 0]
     u = rng.random(spk.size)
     hit = spk[u < 1.0 - (1.0 - plan.association_detection) ** m.astype(np.float64)]

@@ -146,7 +146,7 @@ class RegimeModel:
             **incentives.init_fields(p, plan, people["flags"], rng),
             **_zeroed_counters(),
             **authority.init_fields(p, plan),
-            **abroad.init_fields(plan, people["flags"]),
+            **abroad.init_fields(plan, people["flags"], indptr, indices),
         )
         for name, arr in authority.draw_coverage_scale(state, p, plan, rng).items():
             setattr(state, name, arr)
@@ -315,8 +315,8 @@ def bytes_per_person(params: Any) -> tuple[float, float]:
     if params.authority.adaptive and "coverage" in params.authority.levers:
         per_person_fields += 6  # cover_base, cover_extra (uint8), cover_u (float32)
     state = people + ptr + 4 * ties + per_person_fields + firm + len(params.acts) + 1.0
-    if params.abroad.enabled and params.abroad.association_services:  # abroad_idx (int32)
-        state += 4 * float(pop.diaspora_share)
+    if params.abroad.enabled and params.abroad.association_services:
+        state += 6 * float(pop.diaspora_share)  # abroad_idx (int32), assoc_ties (uint16)
     return build, state
 
 
