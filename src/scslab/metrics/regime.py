@@ -910,6 +910,12 @@ LEVERS: tuple[Lever, ...] = (
     Lever("legitimacy", _LEGIT),
     Lever("harm of a debt default", _HARM, soft=(0.0, 100.0)),
     Lever("foreign firms' compliance hazard", _FF_HAZARD, switch="params.abroad.enabled"),
+    Lever(
+        "associations' services (value to a member)",
+        _SERVICE,
+        soft=(0.0, 0.3),
+        switch="params.abroad.association_services",
+    ),
     Lever("participation perk", _PERK, switch="params.participation.enabled"),
     Lever("cost of staying out", _EXCLUSION, switch="params.participation.enabled"),
 )
