@@ -113,9 +113,10 @@ def membership_cost(state: State, plan: Plan, people: NDArray[Any]) -> NDArray[n
 
     ``dp`` is the true chance that the association reports one's public post (the
     coverage table with and without the association's bit, times the chance that no
-    member tie reports it anyway); ``(1 - a) dp`` is its perceived size at ambiguity
-    a (the prior cancels); C the perceived cost of a speech record, F the family's
-    (`Plan.family_cost`); private dissent d stands for how likely one is to speak out.
+    member tie reports it anyway); ``(1 - a) dp`` is its perceived size at the
+    ambiguity a of the rules on speech (the prior cancels); C the perceived cost of
+    a speech record, F the family's (`Plan.family_cost`); private dissent d stands
+    for how likely one is to speak out.
     """
     k = plan.speech
     bit = np.uint8(1 << ASSOC_BIT)
@@ -123,8 +124,9 @@ def membership_cost(state: State, plan: Plan, people: NDArray[Any]) -> NDArray[n
     dp = p_detect(plan, g, k, cov | bit) - p_detect(plan, g, k, cov & ~bit)
     if plan.association_detection > 0:
         dp = dp * np.float32(1.0 - plan.association_detection) ** ties_of(state, people)
-    c_hat = perceived_cost(speech_record_cost(state, plan), plan.ambiguity_level, plan.prior_cost)
-    scale = np.float32((1.0 - plan.ambiguity_level) * (float(c_hat) + plan.family_cost))
+    a = float(plan.ambiguity_kind[k])  # the ambiguity of the rules on speech
+    c_hat = perceived_cost(speech_record_cost(state, plan), a, plan.prior_cost)
+    scale = np.float32((1.0 - a) * (float(c_hat) + plan.family_cost))
     cost = state.dissent[people] * state.risk[people] * dp.astype(np.float32) * scale
     return np.asarray(cost, dtype=np.float32)
 
