@@ -160,6 +160,7 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     out["diaspora_dissent_public"] = ratio(
         np.count_nonzero(state.speaks & abroad), int(state.n_abroad), 0.0
     )
+    out["association_share"] = ratio(int(state.n_members), int(state.n_abroad), 0.0)
 
     # sanctions
     sanctioned = (state.sanc & SANCTIONED) != 0
@@ -209,6 +210,7 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     out["posts_deleted"] = float(state.c_posts_deleted)
     out["diaspora_detected"] = float(state.c_diaspora_detected)
     out["family_pressured"] = float(state.c_family_pressured)
+    out["association_reports"] = float(state.c_association_reports)
     out["preempted_count"] = float(state.c_preempted)
     out["firm_listed"] = float(state.c_firm_listed)
     # share restricted in each domain: one pass over the bitmask, then per bit
@@ -249,7 +251,8 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     out["debts_repaid_value"] = state.c_debts_value / adult_days
     out["foreign_firm_compliance"], out["foreign_firms_excluded"] = foreign_measures(state)
 
-    # welfare per person this step: income + gains - restriction costs + benefits - fines
+    # welfare per person this step: income + gains - restriction costs + benefits (redlists,
+    # associations' services) - fines
     # - the harm of this step's unlawful acts to their victims (days of mean income)
     out["welfare"] = (
         state.income_mean
@@ -257,6 +260,7 @@ def measure(state: State, plan: Any) -> dict[str, float]:
             state.s_gain
             - state.s_cost
             + state.s_benefit
+            + state.s_services
             - state.s_penalty
             - state.s_harm * state.income_mean
         )
@@ -321,6 +325,7 @@ _PRESSURE = "params.abroad.family_pressure"
 _FIRM_DET = "params.surveillance.firm_detection_prob"
 _HARM = "params.acts[0].harm"
 _FF_HAZARD = "params.abroad.foreign_hazard"
+_SERVICE = "params.abroad.service_value"
 _PERK = "params.participation.perk"
 _EXCLUSION = "params.participation.exclusion_cost"
 
@@ -559,6 +564,17 @@ MEASURES: tuple[Measure, ...] = (
         levers=(_PRESSURE,),
     ),
     Measure(
+        "association_share",
+        "members of associations abroad",
+        "share of people abroad",
+        "people abroad who are members of an association that provides services (and "
+        "reports) / people abroad, now (0 with nobody abroad or abroad off). Drawn at init "
+        "(abroad.association_share); with abroad.association_services people join while "
+        "the services (abroad.service_value) are worth more than being watched costs them",
+        share=True,
+        levers=(_SERVICE,),
+    ),
+    Measure(
         "listed_share_adults",
         "adults on a blacklist",
         "share of adults",
@@ -626,6 +642,17 @@ MEASURES: tuple[Measure, ...] = (
         "dissenters abroad detected",
         "posts",
         "detected posts of people abroad, one per speaker per step, in the run so far (cumulative)",
+    ),
+    Measure(
+        "association_reports",
+        "reports by associations abroad",
+        "reports",
+        "reports of public posts abroad filed by associations and their members in the run "
+        "so far: an association's report of its member (one per member per step) and, with "
+        "abroad.association_services, the members' report of a tie abroad (one per speaker "
+        "per step, however many member ties saw the post). Cumulative; per-step counts are "
+        "the differences between collected steps",
+        levers=(_SERVICE, _ASSOC),
     ),
     Measure(
         "family_pressured",
@@ -739,9 +766,9 @@ MEASURES: tuple[Measure, ...] = (
         "welfare",
         "welfare (income minus restriction costs and harm to others, plus benefits)",
         "income units per person per step",
-        "mean income + (gains from acts - restriction costs + redlist benefits - speech "
-        "fines - harm of this step's unlawful acts to others x mean income) / people "
-        "(see the notes on the regime model's measures)",
+        "mean income + (gains from acts - restriction costs + redlist benefits + associations' "
+        "services to members abroad - speech fines - harm of this step's unlawful acts to "
+        "others x mean income) / people (see the notes on the regime model's measures)",
         headline=True,
         levers=(_COST,),
     ),
@@ -883,6 +910,12 @@ LEVERS: tuple[Lever, ...] = (
     Lever("legitimacy", _LEGIT),
     Lever("harm of a debt default", _HARM, soft=(0.0, 100.0)),
     Lever("foreign firms' compliance hazard", _FF_HAZARD, switch="params.abroad.enabled"),
+    Lever(
+        "associations' services (value to a member)",
+        _SERVICE,
+        soft=(0.0, 0.3),
+        switch="params.abroad.association_services",
+    ),
     Lever("participation perk", _PERK, switch="params.participation.enabled"),
     Lever("cost of staying out", _EXCLUSION, switch="params.participation.enabled"),
 )
@@ -940,8 +973,8 @@ matters (model.md gives the coverage measured). All three are NaN when either
 group compared has fewer than 10 sanctioned people or only one group has members.
 
 **Event counts** (`paid_under_pressure`, `appeals_won`, `posts_detected`,
-`posts_deleted`, `diaspora_detected`, `family_pressured`, `preempted_count`,
-`firm_listed`) are cumulative from the start of the run, so no event between two
+`posts_deleted`, `diaspora_detected`, `family_pressured`, `association_reports`,
+`preempted_count`, `firm_listed`) are cumulative from the start of the run, so no event between two
 collected steps is lost; the events of a step are the difference of two rows.
 
 Per-step rates (`acts_*`, `disfavoured_rate`, `firm_compliance`, `welfare`) are noisy
@@ -962,7 +995,9 @@ measures count only the run's acts.
 **What `welfare` counts.** Income and the gains of the acts people commit (lawful or
 not) are private benefits. Restriction costs are the daily costs of the domains
 restricted (`sanctions.domains[*].cost`). Redlist benefits are counted at face value,
-and their funding is not charged to anyone. Speech fines are the cost of a detected
+and their funding is not charged to anyone; so are the services associations abroad
+give their members with `abroad.association_services` (`abroad.service_value` per
+member per step). Speech fines are the cost of a detected
 post (`discourse.penalty`). The harm unlawful acts do to others (`acts[*].harm`, in
 days of mean income, so times the mean income) is subtracted in the step it is done:
 deterrence raises welfare by the harm it prevents (`harm_prevented`), and a debt

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from scslab.engine import State
 from scslab.models.kuran import speaks
 from scslab.population.people import ABROAD, CHILD
+from scslab.regime.abroad import watched_by_ties
 from scslab.regime.ambiguity import perceived_cost, perceived_detection
 from scslab.regime.authority import speech_record_cost
 from scslab.regime.incentives import perks_at_stake
@@ -144,6 +145,7 @@ def speech_risk(state: State, plan: Plan) -> NDArray[np.float32] | float:
         return 0.0
     if plan.discourse:
         p_hat: Any = p_detect(plan, state.group, plan.speech, state.cover)
+        p_hat = watched_by_ties(state, plan, p_hat)  # abroad: members among one's ties report
         p_hat = perceived_detection(p_hat, a, plan.prior_detection)
     else:
         p_hat = np.full(state.flags.size, np.float32(a * plan.prior_detection))

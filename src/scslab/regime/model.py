@@ -5,8 +5,9 @@ One step (one day by default):
 1. sanctions.exits      listings end: expiry, fulfilment, won appeals
 1b. participation       home adults opt in or out of the voluntary parts
 2. behaviour            people commit acts; firms comply or not
+2b. abroad (members)    people abroad join or leave associations (services vs being watched)
 3. behaviour (speech)   Kuran: who speaks in public, from last step's view
-4. discourse + abroad   platforms detect speech, delete posts, pressure family
+4. discourse + abroad   platforms detect speech, delete posts; members report ties; pressure family
 5. network update       what each person's network saw (deleted posts unseen)
 6. surveillance         true and false records enter the pending table
 7. integration          due records are linked to people: the state's view
@@ -23,6 +24,8 @@ init; ``behaviour``, ``surveillance``, ``integration``, ``scoring``, ``sanctions
 ``discourse``, ``abroad``, ``authority`` in a step. A stream is used only while
 its mechanism is on, so the behaviour stream draws the same numbers with the regime and without it.
 ``participation_init`` draws the privacy costs at init while participation is on.
+``associations`` draws membership reviews and members' reports while
+``abroad.association_services`` is on.
 """
 
 from __future__ import annotations
@@ -143,6 +146,7 @@ class RegimeModel:
             **incentives.init_fields(p, plan, people["flags"], rng),
             **_zeroed_counters(),
             **authority.init_fields(p, plan),
+            **abroad.init_fields(plan, people["flags"], indptr, indices),
         )
         for name, arr in authority.draw_coverage_scale(state, p, plan, rng).items():
             setattr(state, name, arr)
@@ -178,10 +182,13 @@ class RegimeModel:
             before = None
         self._count_acts(state, plan, persons, kinds, violators)
         harm.count(state, plan, kinds, before)  # the harm to others, with and without
+        # 2b. people abroad join or leave associations
+        abroad.review_membership(state, plan, rng["associations"])
         # 3. public dissent (Kuran)
         speaking = behaviour.decide_speech(state, plan)
         # 4. discourse and reach abroad
         detected, deleted = discourse.monitor(state, plan, rng["discourse"], speaking)
+        detected = abroad.member_reports(state, plan, rng["associations"], speaking, detected)
         abroad.pressure_family(state, plan, rng["abroad"], detected)
         abroad.foreign_firms_step(state, plan, rng["foreign_firms"])
         # 5. what networks see
@@ -308,6 +315,8 @@ def bytes_per_person(params: Any) -> tuple[float, float]:
     if params.authority.adaptive and "coverage" in params.authority.levers:
         per_person_fields += 6  # cover_base, cover_extra (uint8), cover_u (float32)
     state = people + ptr + 4 * ties + per_person_fields + firm + len(params.acts) + 1.0
+    if params.abroad.enabled and params.abroad.association_services:
+        state += 6 * float(pop.diaspora_share)  # abroad_idx (int32), assoc_ties (uint16)
     return build, state
 
 

@@ -129,6 +129,9 @@ class Plan:
     mask_cost: NDArray[np.float64]  # (256,): daily cost of a domain mask
     preemption_domain_mask: int  # preemption.domains
     family_domain_mask: int  # abroad.family_domains
+    association_services: bool  # abroad.association_services (abroad on): membership by choice
+    # members' reports of ties: abroad.association_detection, 0 unless services and discourse on
+    association_detection: float
     # incentives, participation
     perk_at_stake: NDArray[np.float64]  # (kinds,): perks a record would forfeit, if redlisted
     participation_bit: int  # coverage bit of participation.source (0: none)
@@ -386,7 +389,13 @@ def _record_cost(p: Any, acts: Part, domains: Part, scoring: Part, lists: Part) 
 
 
 def _abroad(p: Any, domains: Part) -> Part:
-    """``abroad.family_*``: the expected cost on the family of a detected post abroad."""
+    """``abroad.family_*``: the expected cost on the family of a detected post abroad.
+
+    ``abroad.association_services``: membership by choice; ``association_detection``
+    is the chance a member reports a tie's public post (0 with the services off, and
+    without discourse: nothing to report; an association's report of its own member
+    is in ``p_table`` by the coverage bit).
+    """
     fam_mask = _mask(list(p.abroad.family_domains), domains["domain_names"])
     family_cost = 0.0
     if p.abroad.enabled and p.discourse.enabled:
@@ -395,7 +404,15 @@ def _abroad(p: Any, domains: Part) -> Part:
             * p.abroad.family_duration
             * domains["mask_cost"][fam_mask]
         )
-    return {"family_cost": float(family_cost), "family_domain_mask": fam_mask}
+    services = bool(p.abroad.enabled and p.abroad.association_services)
+    return {
+        "family_cost": float(family_cost),
+        "family_domain_mask": fam_mask,
+        "association_services": services,
+        "association_detection": (
+            float(p.abroad.association_detection) if services and p.discourse.enabled else 0.0
+        ),
+    }
 
 
 def _firms(p: Any, domains: Part, lists: Part) -> Part:

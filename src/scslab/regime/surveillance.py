@@ -154,6 +154,7 @@ def record_speech(
     if plan.abroad:
         mine = speakers[((cov >> ASSOC_BIT) & 1) == 1]
         det = mine[rng.random(mine.size) < float(state.params.abroad.association_detection)]
+        state.c_association_reports += int(det.size)
         if det.size:
             append(state, PENDING, {"pr_person": det, "pr_kind": k, "pr_true": True, "pr_due": t})
             hits.append(det)

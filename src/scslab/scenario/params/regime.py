@@ -580,13 +580,18 @@ class AbroadParams(StrictModel):
         0.5, ge=0, le=1, description="share of the diaspora on domestic speech platforms"
     )
     association_share: float = Field(
-        0.2, ge=0, le=1, description="share of the diaspora in associations that provide services"
+        0.2,
+        ge=0,
+        le=1,
+        description="share of the diaspora in associations that provide services, drawn at "
+        "init (with association_services, people then join and leave by choice)",
     )
     association_detection: float = Field(
         0.05,
         ge=0,
         le=1,
-        description="probability per step an association reports a member's dissent",
+        description="probability per step an association reports a member's public dissent "
+        "(with association_services: also that a member reports a tie's abroad)",
     )
     family_pressure: float = Field(
         0.3, ge=0, le=1, description="probability a detected post abroad restricts family at home"
@@ -628,6 +633,28 @@ class AbroadParams(StrictModel):
         2.0, gt=0, le=100, description="market stake of a foreign firm ~ Beta(a, b) ..."
     )
     foreign_stake_b: float = Field(2.0, gt=0, le=100, description="... (illustrative)")
+    association_services: bool = Field(
+        False,
+        description="associations offer services in exchange for reporting: people abroad "
+        "join while service_value exceeds their expected cost of being watched, and members "
+        "report the public dissent of their ties abroad (False: members drawn once at init, "
+        "each association watching only its members)",
+    )
+    service_value: float = Field(
+        0.03,
+        ge=0,
+        le=100,
+        description="value of an association's services (papers, business contacts, "
+        "community) to a member per step, in income units as sanctions.domains[*].cost "
+        "(illustrative)",
+    )
+    membership_review: float = Field(
+        0.02,
+        ge=0,
+        le=1,
+        description="probability per step that a person abroad reconsiders membership "
+        "(illustrative)",
+    )
 
 
 AuthorityLever = Literal["coverage", "threshold", "penalty"]
