@@ -169,3 +169,24 @@ def test_participation_off_keeps_no_state_and_measures_zero():
     advance(model, st, streams, 3)
     assert st.privacy.size == 0 and st.part.size == 0
     assert model.metrics(st)["participation_share"] == 0.0
+
+
+def test_participants_stay_covered_when_an_adaptive_authority_rebuilds_coverage():
+    """The coverage lever rebuilds ``cover`` from ``cover_base``: a participant's bit is in both."""
+    from regime_support import advance, make_state
+
+    from scslab.regime import authority
+    from scslab.regime.model import plan_for
+
+    params = {
+        "participation": {"perk": 1.0, "source": "banks_platforms"},
+        "authority": {"adaptive": True, "levers": ["coverage"], "every": 2},
+    }
+    model, st, streams = make_state(params, on=("surveillance", "participation"), size=4000)
+    advance(model, st, streams, 3)
+    plan = plan_for(st.params)
+    bit = np.uint8(plan.participation_bit)
+    assert bit and st.part.any()
+    st.auth_coverage = 1.0
+    authority.apply_coverage(st, plan)  # the fixed policy's coverage, rebuilt from cover_base
+    assert ((st.cover[st.part] & bit) == bit).all()

@@ -85,5 +85,8 @@ def participate(state: State, plan: Plan) -> None:
     if plan.participation_bit:
         joined = np.flatnonzero(part & ~state.part)
         state.cover[joined] |= np.uint8(plan.participation_bit)
+        base = vars(state).get("cover_base")  # the adaptive authority rebuilds cover from it
+        if base is not None and base.size == state.cover.size:
+            base[joined] |= np.uint8(plan.participation_bit)
     state.part = part
     state.part_share = int(np.count_nonzero(part)) / max(int(state.n_home_adults), 1)
