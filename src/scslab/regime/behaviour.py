@@ -23,16 +23,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scslab.engine import State
-from scslab.models.kuran import speaks
 from scslab.population.people import ABROAD, CHILD
 from scslab.regime.abroad import watched_by_ties
 from scslab.regime.ambiguity import perceived_cost, perceived_detection
 from scslab.regime.authority import speech_record_cost
 from scslab.regime.incentives import perks_at_stake
 from scslab.regime.plan import Plan, p_detect
-from scslab.regime.tables import PREEMPT, candidates, sigmoid
+from scslab.regime.tables import ORIG_RED, PREEMPT, candidates, sigmoid
 
-# Public dissent is Kuran's rule: one implementation, in scslab.models.kuran, serves both models.
+# Public dissent is Kuran's rule (scslab.models.kuran.speaks), here fused with the regime's
+# speech risk in one pass over the people (fused.speech; tests/regime/test_fused.py checks
+# it against `speaks` with `speech_risk`, bit for bit).
 
 
 def _share(count: NDArray[Any], deg: NDArray[np.uint16]) -> NDArray[np.float32]:
@@ -165,21 +166,49 @@ def speech_risk(state: State, plan: Plan) -> NDArray[np.float32] | float:
 
 
 def decide_speech(state: State, plan: Plan) -> NDArray[np.bool_]:
-    """Who speaks in public this step (Kuran), from what they saw last step."""
+    """Who speaks in public this step (Kuran), from what they saw last step.
+
+    ``speaks(dissent, seen share, theta, w_e, w_r, risk=speech_risk(...))``, with the
+    propaganda shrink of the seen share and no speech while incapacitated, computed in
+    one fused pass over the people (`fused.speech`), bit for bit those numpy expressions.
+    """
     p = state.params.behaviour
     if not plan.behaviour:
         return np.zeros(state.flags.size, dtype=bool)
-    seen = _share(state.seen_n, state.deg)
-    if plan.discourse and state.params.discourse.propaganda > 0:
-        seen *= np.float32(1.0 - state.params.discourse.propaganda)
-    out = speaks(
-        state.dissent,
-        seen,
-        state.theta,
-        float(p.w_expressive),
-        float(p.w_reputational),
-        risk=speech_risk(state, plan),
+    from scslab.regime import fused  # numba: imported on first use, as in models.epstein
+
+    propaganda = float(state.params.discourse.propaganda) if plan.discourse else 0.0
+    kappa = float(p.kappa)
+    seen_sanctions = kappa > 0 and state.ls_person.size > 0
+    risk_mode = 0
+    if plan.discourse:
+        risk_mode = 1
+    elif plan.ambiguity_level > 0 or seen_sanctions:
+        risk_mode = 2
+    c_hat = perceived_cost(speech_record_cost(state, plan), plan.ambiguity_level, plan.prior_cost)
+    perks = None
+    if risk_mode and plan.incentives and plan.perk_at_stake[plan.speech] > 0:
+        n_red = int(np.count_nonzero(state.ls_origin == ORIG_RED))
+        perks = (
+            min(1.0, n_red / max(int(state.n_home_adults), 1)),
+            float(plan.perk_at_stake[plan.speech]),
+        )
+    a = float(plan.ambiguity_level)
+    return fused.speech(
+        state,
+        p_table=plan.p_table[:, plan.speech, :],
+        use_group=not plan.p_even,
+        w_e=float(p.w_expressive),
+        w_r=float(p.w_reputational),
+        prop_mul=1.0 - propaganda if propaganda > 0 else None,
+        risk_mode=risk_mode,
+        amb=(1.0 - a, a * plan.prior_detection) if a != 0.0 else None,
+        p_const=a * plan.prior_detection,
+        kappa=kappa if seen_sanctions else None,
+        c_hat=float(c_hat),
+        perks=perks,
+        family=float(plan.family_cost) if plan.family_cost > 0 else None,
+        preempt=bool(
+            plan.preemption and state.params.preemption.incapacitate and state.ls_person.size
+        ),
     )
-    if plan.preemption and state.params.preemption.incapacitate and state.ls_person.size:
-        out &= (state.sanc & PREEMPT) == 0
-    return out

@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 
 from scslab.engine import State
 from scslab.population.network import neighbours_of
-from scslab.population.people import CHILD, PRIVATE
+from scslab.population.people import CHILD
 from scslab.regime.plan import Plan
 from scslab.regime.tables import BASIS_TRUE, ORIG_RED, SANCTIONED, count_into
 
@@ -95,25 +95,17 @@ def update(state: State, plan: Plan) -> None:
         state.wrong_ties = int(state.wrong_ties) + int(nb_on.size) - int(nb_off.size)
     state.wrong = wrong
 
-    legit = state.legit
-    one = np.float32(1.0)
+    from scslab.regime import fused  # numba: imported on first use, as in models.epstein
+
+    # one fused pass (`fused.legitimacy`), bit for bit the numpy expressions:
+    #   d = (L0 - L) reversion + prop_effect propaganda (1 - L) - net_effect wrong_n / deg
+    #       - own_effect wrong;  L = clip(L + d, 0, 1);  dissent += (L_old - L) grief
     prop = float(state.params.discourse.propaganda) if plan.discourse else 0.0
-    d = np.subtract(state.legit0, legit)
-    d *= np.float32(q.reversion)
-    if prop > 0 and q.propaganda_effect > 0:
-        d += np.float32(float(q.propaganda_effect) * prop) * (one - legit)
-    if q.network_effect > 0 and state.wrong_ties > 0:
-        share = np.divide(state.wrong_n, np.maximum(state.deg, 1), dtype=np.float32)
-        share *= np.float32(q.network_effect)
-        d -= share
-    if q.own_effect > 0 and wrong.any():
-        d -= np.float32(q.own_effect) * wrong
-    old = legit.copy()
-    legit += d
-    np.clip(legit, np.float32(0.0), one, out=legit)
-    old -= legit  # -(the change actually made, after clipping)
-    old *= state.grief
-    state.dissent += old  # d_i = base + g_i (1 - L_i): moves by -g_i dL_i
-    private = state.dissent > np.float32(state.params.behaviour.private_cut)
-    state.flags &= np.uint8(~PRIVATE & 0xFF)
-    state.flags |= private.view(np.uint8) << np.uint8(3)  # PRIVATE is bit 3
+    fused.legitimacy(
+        state,
+        reversion=float(q.reversion),
+        prop=float(q.propaganda_effect) * prop if prop > 0 and q.propaganda_effect > 0 else None,
+        net=float(q.network_effect) if q.network_effect > 0 and state.wrong_ties > 0 else None,
+        own=float(q.own_effect) if q.own_effect > 0 else None,
+        cut=float(state.params.behaviour.private_cut),
+    )

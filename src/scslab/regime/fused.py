@@ -1,0 +1,263 @@
+"""Fused per-person kernels of a step: one pass over the people instead of ~20 array passes.
+
+The speech decision (`behaviour.decide_speech`) and the move of legitimacy
+(`legitimacy.update`) touch every person every step. Written as numpy expressions
+they make one full pass over the people per operation, each with a fresh temporary
+(at 10^8 people, a 400 MB float32 array whose pages the kernel zeroes each time);
+compiled here with numba they read each person's fields once and write the result
+in place. The arithmetic is the numpy expressions', operation by operation, in
+float32 (numba keeps float32 operands in float32 and, without ``fastmath``, contracts
+no multiply-add), so the results are bit for bit those of the expressions they
+replace; ``tests/regime/test_fused.py`` checks it against them.
+
+No random numbers are drawn here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+from scslab.population.people import ABROAD, PRIVATE
+from scslab.regime.tables import PREEMPT, RED
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# the bits as compile-time constants of the kernels
+_ABROAD = int(ABROAD)
+_PRIVATE = int(PRIVATE)
+_PREEMPT = int(PREEMPT)
+_RED = int(RED)
+
+
+def _jit(f: F) -> F:
+    return cast(F, numba.njit(cache=True, nogil=True, error_model="numpy")(f))
+
+
+@_jit
+def _speech(  # noqa: PLR0913 - one flat argument list: numba compiles it once
+    dissent: Any,
+    seen_n: Any,
+    deg: Any,
+    theta: Any,
+    risk: Any,
+    group: Any,
+    cover: Any,
+    sanc_n: Any,
+    sanc: Any,
+    flags: Any,
+    p_table: Any,
+    w_e: Any,
+    w_r: Any,
+    prop_mul: Any,
+    use_prop: bool,
+    risk_mode: int,
+    use_group: bool,
+    use_amb: bool,
+    amb_mul: Any,
+    amb_add: Any,
+    p_const: Any,
+    use_kappa: bool,
+    kappa: Any,
+    c_hat: Any,
+    use_perks: bool,
+    perk_seen: Any,
+    perk_value: Any,
+    use_family: bool,
+    family: Any,
+    use_preempt: bool,
+    out: Any,
+) -> None:
+    # one loop per risk mode, each free of branches (selects, and the exact identities
+    # x * 1 = x and x + 0 = x for the terms switched off), so that it vectorises; a
+    # load under a condition (the detection table's, for one mode) would stop that
+    one = np.float32(1.0)
+    zero = np.float32(0.0)
+    seen_mul = prop_mul if use_prop else one
+    a_mul = amb_mul if use_amb else one
+    a_add = amb_add if use_amb else zero
+    k_mul = kappa if use_kappa else zero
+    cap = one if use_kappa else np.float32(np.inf)  # min(p, inf) is p
+    perk = perk_value if use_perks else zero
+    fam = family if use_family else zero
+    no_speech = np.uint8(_PREEMPT if use_preempt else 0)
+    stride = np.uint32(256 if use_group else 0)
+    n = dissent.size
+    if risk_mode == 0:
+        for i in range(n):
+            seen = (np.float32(seen_n[i]) / np.float32(max(deg[i], np.uint16(1)))) * seen_mul
+            value = w_e * dissent[i] + w_r * seen
+            out[i] = (value >= theta[i]) & ((sanc[i] & no_speech) == 0)
+    elif risk_mode == 1:  # discourse: the platforms' true detection chance, then ambiguity
+        for i in range(n):
+            fdeg = np.float32(max(deg[i], np.uint16(1)))
+            seen = (np.float32(seen_n[i]) / fdeg) * seen_mul
+            value = w_e * dissent[i] + w_r * seen
+            pt = p_table[np.uint32(group[i]) * stride + np.uint32(cover[i])]
+            p = min(pt * a_mul + a_add + k_mul * (np.float32(sanc_n[i]) / fdeg), cap)
+            s = sanc[i]
+            cost = c_hat + (one if (s & np.uint8(_RED)) != 0 else perk_seen) * perk
+            cost = cost + (fam if (flags[i] & np.uint8(_ABROAD)) != 0 else zero)
+            value = value - risk[i] * p * cost
+            out[i] = (value >= theta[i]) & ((s & no_speech) == 0)
+    else:  # ambiguity or sanctions seen without discourse: a constant detection chance
+        for i in range(n):
+            fdeg = np.float32(max(deg[i], np.uint16(1)))
+            seen = (np.float32(seen_n[i]) / fdeg) * seen_mul
+            value = w_e * dissent[i] + w_r * seen
+            p = min(p_const + k_mul * (np.float32(sanc_n[i]) / fdeg), cap)
+            s = sanc[i]
+            cost = c_hat + (one if (s & np.uint8(_RED)) != 0 else perk_seen) * perk
+            cost = cost + (fam if (flags[i] & np.uint8(_ABROAD)) != 0 else zero)
+            value = value - risk[i] * p * cost
+            out[i] = (value >= theta[i]) & ((s & no_speech) == 0)
+
+
+def speech(
+    state: Any,
+    *,
+    p_table: NDArray[np.float32],
+    use_group: bool,
+    w_e: float,
+    w_r: float,
+    prop_mul: float | None,
+    risk_mode: int,
+    amb: tuple[float, float] | None,
+    p_const: float,
+    kappa: float | None,
+    c_hat: float,
+    perks: tuple[float, float] | None,
+    family: float | None,
+    preempt: bool,
+) -> NDArray[np.bool_]:
+    """Kuran's rule with the regime's speech risk for everybody (`behaviour.decide_speech`).
+
+    Every float is rounded to float32 here, as numpy rounds a Python float meeting a
+    float32 array. `risk_mode`: 0 no risk term, 1 the platforms' detection
+    (`p_table`, shape (groups, 256), with ambiguity `amb` = (1 - a, a p*) when set), 2
+    the constant `p_const`. `kappa`: weight of the sanctioned share of one's ties;
+    `perks`: (P(redlist) seen, perks at stake); `family`: the family cost abroad.
+    """
+    f32 = np.float32
+    out = np.empty(state.flags.size, dtype=bool)
+    _speech(
+        state.dissent,
+        state.seen_n,
+        state.deg,
+        state.theta,
+        state.risk,
+        state.group,
+        state.cover,
+        state.sanc_n,
+        state.sanc,
+        state.flags,
+        np.ascontiguousarray(p_table, dtype=np.float32).reshape(-1),
+        f32(w_e),
+        f32(w_r),
+        f32(1.0 if prop_mul is None else prop_mul),
+        prop_mul is not None,
+        int(risk_mode),
+        bool(use_group),
+        amb is not None,
+        f32(amb[0] if amb is not None else 1.0),
+        f32(amb[1] if amb is not None else 0.0),
+        f32(p_const),
+        kappa is not None,
+        f32(0.0 if kappa is None else kappa),
+        f32(c_hat),
+        perks is not None,
+        f32(perks[0] if perks is not None else 0.0),
+        f32(perks[1] if perks is not None else 0.0),
+        family is not None,
+        f32(0.0 if family is None else family),
+        bool(preempt),
+        out,
+    )
+    return out
+
+
+@_jit
+def _legitimacy(
+    legit: Any,
+    legit0: Any,
+    wrong: Any,
+    wrong_n: Any,
+    deg: Any,
+    grief: Any,
+    dissent: Any,
+    flags: Any,
+    reversion: Any,
+    use_prop: bool,
+    prop: Any,
+    use_net: bool,
+    net: Any,
+    use_own: bool,
+    own: Any,
+    cut: Any,
+) -> None:
+    zero = np.float32(0.0)
+    one = np.float32(1.0)
+    for i in range(legit.size):
+        old = legit[i]
+        d = (legit0[i] - old) * reversion
+        if use_prop:
+            d = d + prop * (one - old)
+        if use_net:
+            dg = deg[i]
+            if dg < 1:
+                dg = 1
+            d = d - (np.float32(wrong_n[i]) / np.float32(dg)) * net
+        if use_own and wrong[i]:
+            d = d - own
+        new = old + d
+        if new < zero:
+            new = zero
+        elif new > one:
+            new = one
+        legit[i] = new
+        dis = dissent[i] + (old - new) * grief[i]
+        dissent[i] = dis
+        if dis > cut:
+            flags[i] = flags[i] | _PRIVATE
+        else:
+            flags[i] = flags[i] & (0xFF ^ _PRIVATE)
+
+
+def legitimacy(
+    state: Any,
+    *,
+    reversion: float,
+    prop: float | None,
+    net: float | None,
+    own: float | None,
+    cut: float,
+) -> None:
+    """Move ``legit`` one step in place; private dissent and the PRIVATE flag follow.
+
+    ``d = (L0 - L) reversion [+ prop (1 - L)] [- net wrong_n / deg] [- own wrong]``,
+    ``L <- clip(L + d, 0, 1)``, ``dissent += (L_old - L) grief``, PRIVATE iff
+    ``dissent > cut`` (`legitimacy.update`); a term whose weight is None is left out.
+    """
+    f32 = np.float32
+    _legitimacy(
+        state.legit,
+        state.legit0,
+        state.wrong,
+        state.wrong_n,
+        state.deg,
+        state.grief,
+        state.dissent,
+        state.flags,
+        f32(reversion),
+        prop is not None,
+        f32(0.0 if prop is None else prop),
+        net is not None,
+        f32(0.0 if net is None else net),
+        own is not None,
+        f32(0.0 if own is None else own),
+        f32(cut),
+    )

@@ -1,0 +1,134 @@
+"""The fused kernels give, bit for bit, the numpy expressions they replace.
+
+`behaviour.decide_speech` and `legitimacy.update` run as one numba pass over the
+people (`scslab.regime.fused`); here each is checked against the vectorised numpy
+formula (Kuran's rule with `behaviour.speech_risk`; the legitimacy update as it
+was written with numpy) on states of real runs, with the per-person inputs then
+scrambled so that every branch (no ties, redlisted, abroad, preempted, clipped
+legitimacy, wrongly sanctioned) is taken by many people.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from regime_support import advance, make_state
+
+from scslab.models.kuran import speaks
+from scslab.population.people import ABROAD, PRIVATE
+from scslab.regime import behaviour, legitimacy
+from scslab.regime.model import plan_for
+from scslab.regime.tables import PREEMPT, RED
+
+VARIANTS = {
+    "all": ({}, "all"),
+    "ambiguity, no discourse": ({"behaviour": {"kappa": 0.5}}, ("ambiguity", "sanctions")),
+    "no risk": ({}, ()),
+    "discourse, groups differ": (
+        {"discourse": {"propaganda": 0.4}},
+        ("discourse", "surveillance", "incentives", "scoring", "sanctions", "abroad"),
+    ),
+}
+
+
+def _speech_numpy(state, plan):
+    """`decide_speech` as numpy expressions (the code the kernel replaced)."""
+    p = state.params.behaviour
+    seen = np.divide(state.seen_n, np.maximum(state.deg, 1), dtype=np.float32)
+    if plan.discourse and state.params.discourse.propaganda > 0:
+        seen *= np.float32(1.0 - state.params.discourse.propaganda)
+    out = speaks(
+        state.dissent,
+        seen,
+        state.theta,
+        float(p.w_expressive),
+        float(p.w_reputational),
+        risk=behaviour.speech_risk(state, plan),
+    )
+    if plan.preemption and state.params.preemption.incapacitate and state.ls_person.size:
+        out &= (state.sanc & PREEMPT) == 0
+    return out
+
+
+def _scramble(state, seed):
+    """Per-person inputs drawn afresh, so every branch of the kernels is taken."""
+    rng = np.random.default_rng(seed)
+    n = state.flags.size
+    state.seen_n = rng.integers(0, 6, n).astype(np.uint16)
+    state.sanc_n = rng.integers(0, 6, n).astype(np.uint16)
+    state.deg = rng.integers(0, 8, n).astype(np.uint16)  # 0: no ties
+    state.sanc |= (rng.random(n) < 0.2).astype(np.uint8) * RED
+    state.sanc |= (rng.random(n) < 0.2).astype(np.uint8) * PREEMPT
+    state.flags |= (rng.random(n) < 0.1).astype(np.uint8) * ABROAD
+    state.cover = rng.integers(0, 256, n).astype(np.uint8)
+    state.dissent = rng.random(n, dtype=np.float32)
+    state.theta = (rng.standard_normal(n) * 0.3 + 0.5).astype(np.float32)
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_speech_kernel_is_the_numpy_rule(variant):
+    params, on = VARIANTS[variant]
+    model, state, streams = make_state(params, on=on, size=3000, seed=4)
+    advance(model, state, streams, 15)
+    plan = plan_for(state.params)
+    assert np.array_equal(behaviour.decide_speech(state, plan), _speech_numpy(state, plan))
+    _scramble(state, 9)
+    got, want = behaviour.decide_speech(state, plan), _speech_numpy(state, plan)
+    assert np.array_equal(got, want)
+    assert 0.05 < want.mean() < 0.95  # the scrambled inputs put people on both sides
+
+
+def _legitimacy_numpy(state, plan):
+    """The move of `legitimacy.update` after the wrong counts, as numpy expressions."""
+    q = state.params.legitimacy
+    legit, one = state.legit, np.float32(1.0)
+    prop = float(state.params.discourse.propaganda) if plan.discourse else 0.0
+    d = np.subtract(state.legit0, legit)
+    d *= np.float32(q.reversion)
+    if prop > 0 and q.propaganda_effect > 0:
+        d += np.float32(float(q.propaganda_effect) * prop) * (one - legit)
+    if q.network_effect > 0 and state.wrong_ties > 0:
+        share = np.divide(state.wrong_n, np.maximum(state.deg, 1), dtype=np.float32)
+        share *= np.float32(q.network_effect)
+        d -= share
+    if q.own_effect > 0 and state.wrong.any():
+        d -= np.float32(q.own_effect) * state.wrong
+    old = legit.copy()
+    legit += d
+    np.clip(legit, np.float32(0.0), one, out=legit)
+    old -= legit
+    old *= state.grief
+    state.dissent += old
+    private = state.dissent > np.float32(state.params.behaviour.private_cut)
+    state.flags &= np.uint8(~PRIVATE & 0xFF)
+    state.flags |= private.view(np.uint8) << np.uint8(3)
+
+
+@pytest.mark.parametrize("propaganda", [0.0, 0.5])
+def test_legitimacy_kernel_is_the_numpy_update(propaganda):
+    params = {
+        "discourse": {"propaganda": propaganda},
+        "legitimacy": {"own_effect": 0.3, "network_effect": 0.8, "propaganda_effect": 0.05},
+    }
+    states = []
+    for _ in range(2):
+        model, state, streams = make_state(params, on="all", size=3000, seed=5)
+        advance(model, state, streams, 10)
+        rng = np.random.default_rng(11)
+        n = state.flags.size
+        state.legit = rng.random(n, dtype=np.float32)
+        state.legit[: n // 10] = 0.0  # the clip at both ends
+        state.legit[n // 10 : n // 5] = 1.0
+        state.wrong_n = rng.integers(0, 4, n).astype(np.uint16)
+        state.deg = rng.integers(0, 6, n).astype(np.uint16)
+        state.wrong_ties = int(state.wrong_n.sum())
+        states.append(state)
+    plan = plan_for(states[0].params)
+    a, b = states
+    # the kernel's update, after the same wrong counts the numpy update would see
+    legitimacy.update(a, plan)
+    b.wrong, b.wrong_n, b.wrong_ties = a.wrong.copy(), a.wrong_n.copy(), a.wrong_ties
+    _legitimacy_numpy(b, plan)
+    assert a.wrong.any() and (a.legit == 0).any()  # the clip at 0 taken
+    for name in ("legit", "dissent", "flags"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
