@@ -72,6 +72,39 @@ def test_symmetric_csr_matches_the_plain_construction(monkeypatch, chunk):
         assert (got != want).nnz == 0
 
 
+def rows_in_order(friends, hh_start):
+    """Each row as documented, built person by person: household (but the person),
+    ties sent (ascending, loops/repeats/household dropped), ties received and not sent
+    (ascending)."""
+    n, k = friends.shape
+    house = np.searchsorted(hh_start, np.arange(n), side="right") - 1
+    sent = []
+    for u in range(n):
+        lo, hi = hh_start[house[u]], hh_start[house[u] + 1]
+        sent.append(sorted({int(v) for v in friends[u] if not lo <= v < hi}))
+    rows = []
+    for u in range(n):
+        lo, hi = hh_start[house[u]], hh_start[house[u] + 1]
+        mates = [m for m in range(lo, hi) if m != u]
+        got = sorted(v for v in range(n) if u in sent[v] and v not in sent[u])
+        rows.append(mates + sent[u] + got)
+    return rows
+
+
+def test_symmetric_csr_rows_are_in_the_documented_order():
+    # the order of a row is part of the result: the same seed gives the same arrays
+    rng = np.random.default_rng(11)
+    for _ in range(60):
+        n = int(rng.integers(1, 50))
+        k = int(rng.integers(0, 7))
+        hh_start = random_households(n, rng) if n > 1 else np.array([0, 1], np.int32)
+        friends = rng.integers(0, n, size=(n, k), dtype=np.int32)
+        want = rows_in_order(friends, hh_start)
+        indptr, indices = symmetric_csr(friends.copy(), hh_start)
+        got = [indices[indptr[u] : indptr[u + 1]].tolist() for u in range(n)]
+        assert got == want
+
+
 def test_csr_is_symmetric_without_loops_or_duplicates_and_int32():
     for kind in ("sbm", "small_world"):
         _, _, indptr, indices = society(kind)

@@ -9,11 +9,12 @@ A network is built in two parts, both lean enough for 10^8 people:
    duplicates, and returns ``(indptr, indices)`` of the symmetric network: an
    unweighted network needs no data array.
 
-Both work through the people in chunks (`chunk_rows`: 1/32 of the people, at
-most `CHUNK`), so that besides their inputs and outputs they hold temporaries of
-a few bytes per person at most. The random numbers are drawn chunk by chunk; the
-chunks depend on the number of people only, so a seed gives the same network on
-any machine.
+The builders of friend ties work through the people in chunks (`chunk_rows`: 1/32
+of the people, at most `CHUNK`), so that besides their inputs and outputs they hold
+temporaries of a few bytes per person at most. The random numbers are drawn chunk
+by chunk; the chunks depend on the number of people only, so a seed gives the same
+network on any machine. `symmetric_csr` draws nothing: four passes over the people
+compiled with numba, with no temporary but the ties received.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 
 #: The most rows (people) the network builders handle at once.
@@ -104,21 +104,6 @@ def sbm(
     return out
 
 
-def _family_range(hh_start: NDArray[np.int32], a: int, b: int) -> tuple[NDArray[Any], ...]:
-    """First member and one past the last member of the household of each of ``a..b-1``."""
-    h0, h1 = np.searchsorted(hh_start, np.array([a, b - 1], hh_start.dtype), side="right")
-    bounds = hh_start[h0 - 1 : h1 + 1].astype(np.int64)
-    sizes = np.diff(np.clip(bounds, a, b)).astype(np.int64)
-    return np.repeat(bounds[:-1], sizes), np.repeat(bounds[1:], sizes)
-
-
-def _count_true(mask: NDArray[np.bool_], out: NDArray[Any]) -> None:
-    """Number of True in each row of `mask`, into `out` (columns added: fast for narrow rows)."""
-    out[:] = mask[:, 0] if mask.shape[1] else 0
-    for j in range(1, mask.shape[1]):
-        out += mask[:, j]
-
-
 def symmetric_csr(
     friends: NDArray[np.int32], hh_start: NDArray[np.int32]
 ) -> tuple[NDArray[Any], NDArray[np.int32]]:
@@ -128,98 +113,40 @@ def symmetric_csr(
     person sent. Every tie ``u - v`` is stored as ``v`` in row ``u`` and ``u`` in
     row ``v``; every member of a household is tied to every other member. Self-loops
     and duplicates (a tie sent twice, sent both ways, or also a household tie) are
-    dropped. Row ``u`` lists its household, then the ties ``u`` sent, then the
-    ties ``u`` received and did not send (ascending). `indptr` is int32
+    dropped. Row ``u`` lists its household, then the ties ``u`` sent (ascending),
+    then the ties ``u`` received and did not send (ascending). `indptr` is int32
     while the entries fit, else int64; `indices` is int32.
 
-    Memory: besides `friends`, `hh_start` and the output, the ties received (4 B
-    each) and 5 B per person; scipy's transpose briefly adds 2 B a tie and 8 B a
-    person, and each chunk a few MiB.
+    Four passes over the people, compiled with numba (`_sent`, `_received`,
+    `_degrees`, `_fill`). Memory: besides `friends`, `hh_start` and the output, the
+    ties received (4 B each) and 9 B per person (their row pointers, int32 while the
+    ties fit, and the degrees, int32; the count of ties kept, 1 B).
     """
+    from scslab.population import _network_kernels as kern  # numba, on first use
+
     n, k = friends.shape
-    # 1. the ties sent: loops, repeats and household ties become `n` (a dummy person)
+    hh = np.ascontiguousarray(hh_start, dtype=np.int64)
+    friends = np.ascontiguousarray(friends)
+    # 1. the ties sent, each row sorted: loops, repeats and household ties become `n`
     sent = np.empty(n, np.uint8 if k < 256 else np.uint16)
-    for a, b in _chunks(n):
-        blk = friends[a:b]
-        blk.sort(axis=1)
-        lo, hi = _family_range(hh_start, a, b)
-        drop = (blk >= lo[:, None]) & (blk < hi[:, None])  # the household, self included
-        drop[:, 1:] |= blk[:, 1:] == blk[:, :-1]
-        blk[drop] = n
-        _count_true(~drop, sent[a:b])
-    # 2. the ties received: the transpose (scipy's counting sort; rows come out
-    # ascending); the dummy person's column collects the dropped ties
-    if n * k:
-        sent_mat = sp.csr_matrix(
-            (
-                np.ones(n * k, bool),
-                friends.reshape(-1),
-                np.arange(0, n * k + 1, k, dtype=index_dtype(n * k)),
-            ),
-            shape=(n, n + 1),
-            copy=False,
-        )
-        recv_mat = sent_mat.tocsc()
-        del sent_mat
-        recv_ptr, recv_idx = recv_mat.indptr[: n + 1], recv_mat.indices
-        del recv_mat
-    else:
-        recv_ptr, recv_idx = np.zeros(n + 1, np.int32), np.empty(0, np.int32)
+    kern.sent(friends, hh, sent)
+    # 2. the ties received (a counting sort by far end: rows come out ascending)
+    n_sent = int(sent.sum(dtype=np.int64))
+    recv_ptr = np.zeros(n + 1, index_dtype(n_sent))
+    recv_idx = np.empty(n_sent, np.int32)
+    kern.received(friends, recv_ptr, recv_idx)
     # 3. a tie received that was also sent (u -> v and v -> u) is dropped from the
     # received list (as -1): both rows keep it once, as a tie sent
     deg = np.empty(n, np.int32)
-    for a, b in _chunks(n):
-        r0, r1 = int(recv_ptr[a]), int(recv_ptr[b])
-        n_recv = np.diff(recv_ptr[a : b + 1])
-        got = recv_idx[r0:r1]
-        rows = np.repeat(np.arange(a, b), n_recv)
-        mine = friends[rows]
-        both = mine[:, 0] == got if k else np.zeros(got.size, bool)
-        for j in range(1, k):
-            both |= mine[:, j] == got
-        del mine
-        got[both] = -1
-        lo, hi = _family_range(hh_start, a, b)
-        deg[a:b] = (hi - lo - 1) + sent[a:b] + n_recv - np.bincount(rows[both] - a, minlength=b - a)
+    kern.degrees(friends, hh, sent, recv_ptr, recv_idx, deg)
+    del sent
     # 4. the rows: household, ties sent, ties received
     indptr = np.zeros(n + 1, index_dtype(int(deg.sum(dtype=np.int64))))
     np.cumsum(deg, out=indptr[1:])
     del deg
     indices = np.empty(int(indptr[-1]), np.int32)
-    for a, b in _chunks(n):
-        base = int(indptr[a])
-        seg = indices[base : int(indptr[b])]
-        at = indptr[a:b].astype(np.int64) - base  # row starts within `seg`
-        lo, hi = _family_range(hh_start, a, b)
-        fam = hi - lo - 1
-        # household: members lo..hi-1 except the person
-        rank = _ranks(fam)
-        mate = np.repeat(lo, fam) + rank
-        mate += mate >= np.repeat(np.arange(a, b), fam)  # skip the person
-        seg[np.repeat(at, fam) + rank] = mate
-        at += fam
-        # ties sent
-        for j in range(k):
-            far = friends[a:b, j]
-            real = far < n
-            seg[at[real]] = far[real]
-            at += real
-        # ties received, but not sent
-        got = recv_idx[int(recv_ptr[a]) : int(recv_ptr[b])]
-        rows = np.repeat(np.arange(b - a), np.diff(recv_ptr[a : b + 1]))
-        keep = got >= 0
-        got, rows = got[keep], rows[keep]
-        cnt = np.bincount(rows, minlength=b - a)
-        seg[np.repeat(at, cnt) + _ranks(cnt)] = got
+    kern.fill(friends, hh, recv_ptr, recv_idx, indptr, indices)
     return indptr, indices
-
-
-def _ranks(counts: NDArray[Any]) -> NDArray[np.int64]:
-    """0, 1, .., c-1 for each count c, concatenated."""
-    counts = counts.astype(np.int64, copy=False)
-    total = int(counts.sum())
-    ends = np.cumsum(counts)
-    return np.arange(total, dtype=np.int64) - np.repeat(ends - counts, counts)
 
 
 def neighbours_of(

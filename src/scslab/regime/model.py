@@ -258,17 +258,22 @@ class RegimeModel:
         """Peak resident bytes of a run, on the safe side (within ~15 %; docs/benchmarks.md).
 
         The larger of the network build and a step, per person (`bytes_per_person`),
-        plus the interpreter with scslab's imports (`BASE_BYTES`).
+        plus the interpreter with scslab's imports (`BASE_BYTES`) and numba with the
+        compiled kernels of the network build and the step (`NUMBA_BYTES`).
         """
         n = int(scenario.params.population.size)
         build, state = bytes_per_person(scenario.params)
-        return int(BASE_BYTES + n * max(build, state + STEP_TEMP_BYTES))
+        return int(BASE_BYTES + NUMBA_BYTES + n * max(build, state + STEP_TEMP_BYTES))
 
 
 #: Resident bytes of ``scslab run`` before the model allocates (Python, numpy,
 #: scipy, polars, pydantic): 107-110 MiB measured at 10^4 people; a fresh install
 #: with every extra measured ~40 MB more at 10^6 and 3 x 10^6 (VmHWM), so 136 MiB.
 BASE_BYTES = 136 * 2**20
+#: numba (LLVM) and the cached kernels of `population.network.symmetric_csr` and
+#: `regime.fused`, loaded on first use: peak of `scslab run full-regime` at 3 x 10^6
+#: for 3 steps 798 MB against 662 MB without them (130 MiB more; VmHWM).
+NUMBA_BYTES = 136 * 2**20
 #: Temporaries of a step, per person: ~20 B measured with tracemalloc, ~30 B in
 #: resident memory over a year at 10^6 (the speech cascade of the first steps
 #: and the heap's fragmentation included); the measures that judge each sanction
