@@ -23,6 +23,10 @@ from scslab.regime.tables import PREEMPT, RED
 VARIANTS = {
     "all": ({}, "all"),
     "ambiguity, no discourse": ({"behaviour": {"kappa": 0.5}}, ("ambiguity", "sanctions")),
+    "ambiguity about other acts only": (
+        {"ambiguity": {"acts": ["debt_default"]}, "behaviour": {"kappa": 0.5}},
+        ("ambiguity", "discourse", "sanctions"),
+    ),
     "no risk": ({}, ()),
     "discourse, groups differ": (
         {"discourse": {"propaganda": 0.4}},

@@ -180,12 +180,13 @@ def decide_speech(state: State, plan: Plan) -> NDArray[np.bool_]:
     propaganda = float(state.params.discourse.propaganda) if plan.discourse else 0.0
     kappa = float(p.kappa)
     seen_sanctions = kappa > 0 and state.ls_person.size > 0
+    a = float(plan.ambiguity_kind[plan.speech])  # speech's ambiguity (ambiguity.acts)
     risk_mode = 0
     if plan.discourse:
         risk_mode = 1
-    elif plan.ambiguity_level > 0 or seen_sanctions:
+    elif a > 0 or seen_sanctions:
         risk_mode = 2
-    c_hat = perceived_cost(speech_record_cost(state, plan), plan.ambiguity_level, plan.prior_cost)
+    c_hat = perceived_cost(speech_record_cost(state, plan), a, plan.prior_cost)
     perks = None
     if risk_mode and plan.incentives and plan.perk_at_stake[plan.speech] > 0:
         n_red = int(np.count_nonzero(state.ls_origin == ORIG_RED))
@@ -193,7 +194,6 @@ def decide_speech(state: State, plan: Plan) -> NDArray[np.bool_]:
             min(1.0, n_red / max(int(state.n_home_adults), 1)),
             float(plan.perk_at_stake[plan.speech]),
         )
-    a = float(plan.ambiguity_level)
     return fused.speech(
         state,
         p_table=plan.p_table[:, plan.speech, :],
