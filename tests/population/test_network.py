@@ -172,3 +172,23 @@ def test_network_memory_is_about_4_bytes_a_tie():
 def test_row_pointers_widen_to_int64_past_int32():
     assert network.index_dtype(2**31 - 1) == np.int32
     assert network.index_dtype(2**31) == np.int64
+
+
+def test_count_changes_is_counting_the_neighbours_of_who_changed():
+    from scslab.regime.tables import count_into
+
+    _, _, indptr, indices = society(size=3000)
+    rng = np.random.default_rng(2)
+    n = indptr.size - 1
+    old = rng.random(n) < 0.3
+    new = old.copy()
+    new[rng.integers(0, n, 400)] ^= True  # some turn on, some off
+    counts = rng.integers(50, 100, n).astype(np.uint16)
+    want, total = counts.copy(), int(counts.sum(dtype=np.int64))
+    on, off = np.flatnonzero(new & ~old), np.flatnonzero(old & ~new)
+    count_into(want, neighbours_of(indptr, indices, on), +1)
+    count_into(want, neighbours_of(indptr, indices, off), -1)
+    change = network.count_changes(indptr, indices, new, old, counts)
+    assert np.array_equal(counts, want)
+    assert change == int(counts.sum(dtype=np.int64)) - total
+    assert change == int(np.diff(indptr)[on].sum() - np.diff(indptr)[off].sum()) != 0

@@ -113,3 +113,23 @@ def fill(friends: Any, hh: Any, ptr: Any, idx: Any, indptr: Any, indices: Any) -
             if u >= 0:
                 indices[at] = u
                 at += 1
+
+
+@_jit
+def count_changes(indptr: Any, indices: Any, changed: Any, new: Any, counts: Any) -> int:
+    """``counts[w] += 1`` for each tie w of a person in `changed` now on, ``-= 1`` now off.
+
+    Returns the change in ``counts.sum()`` (ties of those turned on less those turned off).
+    """
+    change = 0
+    for v in changed:
+        a, b = indptr[v], indptr[v + 1]
+        if new[v]:
+            for r in range(a, b):
+                counts[indices[r]] += 1
+            change += b - a
+        else:
+            for r in range(a, b):
+                counts[indices[r]] -= 1
+            change -= b - a
+    return change

@@ -164,6 +164,29 @@ def neighbours_of(
     return indices[offs]
 
 
+def count_changes(
+    indptr: NDArray[Any],
+    indices: NDArray[np.int32],
+    new: NDArray[np.bool_],
+    old: NDArray[np.bool_],
+    counts: NDArray[Any],
+) -> int:
+    """Keep ``counts`` (each person's ties in a state) as people enter or leave it.
+
+    For every person whose flag differs between `old` and `new`, each of their ties
+    gains 1 in `counts` (turned on) or loses 1 (turned off), in place, in the
+    counts' dtype, as ``count_into(counts, neighbours_of(...), +-1)`` would, with
+    no temporary per tie (a numba loop over the people who changed). Returns the
+    change in ``counts.sum()``.
+    """
+    changed = np.flatnonzero(new != old)
+    if changed.size == 0:
+        return 0
+    from scslab.population import _network_kernels as kern  # numba, on first use
+
+    return int(kern.count_changes(indptr, indices, changed, new, counts))
+
+
 def build_network(
     net: Any, group: NDArray[np.uint8], hh_start: NDArray[np.int32], rng: np.random.Generator
 ) -> tuple[NDArray[Any], NDArray[np.int32]]:

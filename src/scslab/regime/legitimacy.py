@@ -32,10 +32,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scslab.engine import State
-from scslab.population.network import neighbours_of
+from scslab.population.network import count_changes
 from scslab.population.people import CHILD
 from scslab.regime.plan import Plan
-from scslab.regime.tables import BASIS_TRUE, ORIG_RED, SANCTIONED, count_into
+from scslab.regime.tables import BASIS_TRUE, ORIG_RED, SANCTIONED
 
 
 def init_fields(plan: Plan, people: dict[str, Any], shift: float) -> dict[str, Any]:
@@ -84,15 +84,8 @@ def update(state: State, plan: Plan) -> None:
         return
     q = state.params.legitimacy
     wrong = wrongly_sanctioned(state)
-    changed = np.flatnonzero(wrong != state.wrong)
-    if changed.size:
-        on = changed[wrong[changed]]
-        off = changed[~wrong[changed]]
-        nb_on = neighbours_of(state.net_indptr, state.net_indices, on)
-        nb_off = neighbours_of(state.net_indptr, state.net_indices, off)
-        count_into(state.wrong_n, nb_on, +1)
-        count_into(state.wrong_n, nb_off, -1)
-        state.wrong_ties = int(state.wrong_ties) + int(nb_on.size) - int(nb_off.size)
+    ties = count_changes(state.net_indptr, state.net_indices, wrong, state.wrong, state.wrong_n)
+    state.wrong_ties = int(state.wrong_ties) + ties
     state.wrong = wrong
 
     from scslab.regime import fused  # numba: imported on first use, as in models.epstein

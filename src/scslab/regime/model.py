@@ -37,7 +37,7 @@ import numpy as np
 from scslab.engine import State, Streams
 from scslab.metrics.regime import DESCRIPTION
 from scslab.population.firms import make_firms
-from scslab.population.network import build_network, chunk_rows, neighbours_of
+from scslab.population.network import build_network, chunk_rows, count_changes
 from scslab.population.people import ABROAD, CHILD, make_people
 from scslab.regime import (
     abroad,
@@ -54,7 +54,7 @@ from scslab.regime import (
     surveillance,
 )
 from scslab.regime.plan import Plan, make_plan
-from scslab.regime.tables import LISTINGS, ORIG_OWN, PENDING, count_into, empty_table
+from scslab.regime.tables import LISTINGS, ORIG_OWN, PENDING, empty_table
 
 NEVER = -(2**30)
 
@@ -241,12 +241,7 @@ class RegimeModel:
 
     @staticmethod
     def _update_seen(state: State, visible: np.ndarray) -> None:
-        changed = np.flatnonzero(visible != state.visible)
-        if changed.size:
-            on = changed[visible[changed]]
-            off = changed[~visible[changed]]
-            count_into(state.seen_n, neighbours_of(state.net_indptr, state.net_indices, on), +1)
-            count_into(state.seen_n, neighbours_of(state.net_indptr, state.net_indices, off), -1)
+        count_changes(state.net_indptr, state.net_indices, visible, state.visible, state.seen_n)
         state.visible = visible
 
     def metrics(self, state: State) -> dict[str, float]:
