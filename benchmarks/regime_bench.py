@@ -25,6 +25,7 @@ Machine limits (measured on the benchmark machine with numpy, docs/benchmarks.md
 from __future__ import annotations
 
 import argparse
+import copy
 import gc
 import json
 import os
@@ -53,6 +54,8 @@ class CountingGenerator:
         self._counter = counter
 
     def __getattr__(self, name: str) -> Any:
+        if name in ("_gen", "_counter"):  # not set yet (copy.deepcopy builds a bare object)
+            raise AttributeError(name)
         attr = getattr(self._gen, name)
         if not callable(attr):
             return attr
@@ -63,6 +66,10 @@ class CountingGenerator:
             return out
 
         return wrapped
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> CountingGenerator:
+        """A copy of the stream that counts into the same counter (`harm.snapshot`)."""
+        return CountingGenerator(copy.deepcopy(self._gen, memo), self._counter)
 
 
 class CountingStreams(Streams):
