@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scslab.engine import State
-from scslab.population.network import neighbours_of
+from scslab.population.network import count_changes
 from scslab.population.people import ABROAD, CHILD, household_of
 from scslab.regime import harm
 from scslab.regime.plan import Plan, p_detect
@@ -39,7 +39,6 @@ from scslab.regime.tables import (
     POPCOUNT,
     SANCTIONED,
     append,
-    count_into,
     keep,
 )
 
@@ -452,14 +451,12 @@ def rebuild(state: State, plan: Plan) -> None:
             if sel.any():
                 state.restr[persons[sel]] |= np.uint8(1 << b)
         new = (state.sanc & SANCTIONED) != 0
-        changed = np.flatnonzero(old != new)
-        del old
-        if changed.size:
-            on = changed[new[changed]]
-            off = changed[~new[changed]]
-            count_into(state.sanc_n, neighbours_of(state.net_indptr, state.net_indices, on), +1)
-            count_into(state.sanc_n, neighbours_of(state.net_indptr, state.net_indices, off), -1)
-        state.restr_counts = np.bincount(state.restr, minlength=256).astype(np.int64)
+        count_changes(state.net_indptr, state.net_indices, new, old, state.sanc_n)
+        del old, new
+        # restr is 0 but for the people in the table: count theirs, not all n bytes
+        listed = np.unique(persons)
+        state.restr_counts = np.bincount(state.restr[listed], minlength=256).astype(np.int64)
+        state.restr_counts[0] += n - listed.size
         state.red_benefit = float(
             plan.list_benefit[state.ls_list[origin == ORIG_RED].astype(np.int64)].sum()
         )
