@@ -32,6 +32,8 @@ _ABROAD = int(ABROAD)
 _PRIVATE = int(PRIVATE)
 _PREEMPT = int(PREEMPT)
 _RED = int(RED)
+#: People per block of the speech pass with the detection table (fits in L1 with its inputs).
+_BLOCK = 512
 
 
 def _jit(f: F) -> F:
@@ -93,17 +95,37 @@ def _speech(  # noqa: PLR0913 - one flat argument list: numba compiles it once
             value = w_e * dissent[i] + w_r * seen
             out[i] = (value >= theta[i]) & ((sanc[i] & no_speech) == 0)
     elif risk_mode == 1:  # discourse: the platforms' true detection chance, then ambiguity
-        for i in range(n):
-            fdeg = np.float32(max(deg[i], np.uint16(1)))
-            seen = (np.float32(seen_n[i]) / fdeg) * seen_mul
-            value = w_e * dissent[i] + w_r * seen
-            pt = p_table[np.uint32(group[i]) * stride + np.uint32(cover[i])]
-            p = min(pt * a_mul + a_add + k_mul * (np.float32(sanc_n[i]) / fdeg), cap)
-            s = sanc[i]
-            cost = c_hat + (one if (s & np.uint8(_RED)) != 0 else perk_seen) * perk
-            cost = cost + (fam if (flags[i] & np.uint8(_ABROAD)) != 0 else zero)
-            value = value - risk[i] * p * cost
-            out[i] = (value >= theta[i]) & ((s & no_speech) == 0)
+        # in blocks: the table's lookups first (a loop of gathers), then the rest (a loop
+        # that vectorises); views of the block keep the indices provably non-negative
+        buf = np.empty(_BLOCK, np.float32)
+        for a in range(0, n, _BLOCK):
+            m = min(_BLOCK, n - a)
+            g_b, c_b = group[a : a + m], cover[a : a + m]
+            for j in range(m):
+                buf[j] = p_table[np.uint32(g_b[j]) * stride + np.uint32(c_b[j])]
+            d_b, s_b, t_b, r_b = (
+                dissent[a : a + m],
+                seen_n[a : a + m],
+                theta[a : a + m],
+                risk[a : a + m],
+            )
+            deg_b, sn_b, sc_b, f_b = (
+                deg[a : a + m],
+                sanc_n[a : a + m],
+                sanc[a : a + m],
+                flags[a : a + m],
+            )
+            o_b = out[a : a + m]
+            for j in range(m):
+                fdeg = np.float32(max(deg_b[j], np.uint16(1)))
+                seen = (np.float32(s_b[j]) / fdeg) * seen_mul
+                value = w_e * d_b[j] + w_r * seen
+                p = min(buf[j] * a_mul + a_add + k_mul * (np.float32(sn_b[j]) / fdeg), cap)
+                s = sc_b[j]
+                cost = c_hat + (one if (s & np.uint8(_RED)) != 0 else perk_seen) * perk
+                cost = cost + (fam if (f_b[j] & np.uint8(_ABROAD)) != 0 else zero)
+                value = value - r_b[j] * p * cost
+                o_b[j] = (value >= t_b[j]) & ((s & no_speech) == 0)
     else:  # ambiguity or sanctions seen without discourse: a constant detection chance
         for i in range(n):
             fdeg = np.float32(max(deg[i], np.uint16(1)))
