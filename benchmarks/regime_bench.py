@@ -16,7 +16,11 @@ state after a warm-up), person-steps per second, the state's bytes per person
 person, the interpreter included) and `estimate_bytes` over it, random draws per
 person-step (counted by wrapping every stream), bytes allocated per person-step
 (tracemalloc, one step), and the time extrapolated to 365 steps (init + 365 x
-s/step). Times are wall-clock and, where other processes share the cores, also
+s/step, metrics included as collected in the run). It also gives the CPU time of
+the first step, of the later steps and of one metrics collection, each apart, and
+from them a second extrapolation (init + first step + 364 later steps + a metrics
+collection every `--collect-every` steps): in a short run the first step (the
+initial speech cascade) and the last step's metrics weigh more than in a year. Times are wall-clock and, where other processes share the cores, also
 this process's CPU time (numpy is single-threaded: on an idle core they agree).
 Machine limits (measured on the benchmark machine with numpy, docs/benchmarks.md):
 ~110 M float32 random draws/s and ~9 GB/s read on one core.
@@ -106,11 +110,17 @@ def bench(preset: str, size: int, steps: int, collect_every: int, warmup: int) -
     run_steps = steps - 1
     stamps = [time.perf_counter()]
     c0 = time.process_time()
+    step_cpu: list[float] = []  # CPU s of each step, its metrics apart
+    metrics_cpu: list[float] = []  # CPU s of each metrics collection
     for _ in range(run_steps):
+        c1 = time.process_time()
         model.step(state, streams)
         state.step += 1
+        step_cpu.append(time.process_time() - c1)
         if state.step % collect_every == 0 or state.step == run_steps:
+            c1 = time.process_time()
             model.metrics(state)
+            metrics_cpu.append(time.process_time() - c1)
         stamps.append(time.perf_counter())
     t_run, c_run = stamps[-1] - stamps[0], time.process_time() - c0
     draws = streams.counter["draws"]
@@ -147,6 +157,15 @@ def bench(preset: str, size: int, steps: int, collect_every: int, warmup: int) -
         "peak_temp_bytes_per_person": peak / size,
         "extrapolated_365_s": t_init + 365 * s_step,
         "extrapolated_365_cpu_s": c_init + 365 * c_run / run_steps,
+        "cpu_s_first_step": step_cpu[0],
+        "cpu_s_per_later_step": float(np.mean(step_cpu[1:])) if run_steps > 1 else step_cpu[0],
+        "metrics_cpu_s": float(np.mean(metrics_cpu)),
+        # init + 365 steps (the first as measured, the others at the later steps' mean) +
+        # a metrics collection every `collect_every` steps: what `simulate` would spend
+        "extrapolated_365_cpu_s_split": c_init
+        + step_cpu[0]
+        + 364 * (float(np.mean(step_cpu[1:])) if run_steps > 1 else step_cpu[0])
+        + -(-365 // collect_every) * float(np.mean(metrics_cpu)),
         "draw_floor_s_per_step": draws / run_steps / DRAWS_PER_S,
         "read_floor_s_per_step": peak / READ_BYTES_PER_S,
     }
@@ -213,6 +232,8 @@ def main() -> None:
         ("peak_rss_bytes_per_person", "{:>25.1f}"), ("estimate_over_peak", "{:>18.3f}"),
         ("draws_per_person_step", "{:>21.3f}"), ("peak_temp_bytes_per_person", "{:>27.1f}"),
         ("extrapolated_365_s", "{:>18.1f}"), ("extrapolated_365_cpu_s", "{:>22.1f}"),
+        ("cpu_s_first_step", "{:>16.4f}"), ("cpu_s_per_later_step", "{:>20.4f}"),
+        ("metrics_cpu_s", "{:>13.3f}"), ("extrapolated_365_cpu_s_split", "{:>28.1f}"),
     ]  # fmt: skip
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
