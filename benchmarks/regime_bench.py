@@ -20,8 +20,9 @@ s/step, metrics included as collected in the run). It also gives the CPU time of
 the first step, of the later steps and of one metrics collection, each apart, and
 from them a second extrapolation (init + first step + 364 later steps + a metrics
 collection every `--collect-every` steps): in a short run the first step (the
-initial speech cascade) and the last step's metrics weigh more than in a year. Times are wall-clock and, where other processes share the cores, also
-this process's CPU time (numpy is single-threaded: on an idle core they agree).
+initial speech cascade) and the last step's metrics weigh more than in a year.
+Times are wall-clock and, where other processes share the cores, also this
+process's CPU time (numpy is single-threaded: on an idle core they agree).
 Machine limits (measured on the benchmark machine with numpy, docs/benchmarks.md):
 ~110 M float32 random draws/s and ~9 GB/s read on one core.
 """
