@@ -174,21 +174,33 @@ def test_row_pointers_widen_to_int64_past_int32():
     assert network.index_dtype(2**31) == np.int64
 
 
-def test_count_changes_is_counting_the_neighbours_of_who_changed():
+@pytest.mark.parametrize("size", [3000, 3005])  # whole 8-byte words, and a tail
+def test_count_changes_is_counting_the_neighbours_of_who_changed(size):
     from scslab.regime.tables import count_into
 
-    _, _, indptr, indices = society(size=3000)
+    _, _, indptr, indices = society(size=size)
     rng = np.random.default_rng(2)
     n = indptr.size - 1
     old = rng.random(n) < 0.3
     new = old.copy()
     new[rng.integers(0, n, 400)] ^= True  # some turn on, some off
+    new[-3:] = ~old[-3:]  # the tail changes too
     counts = rng.integers(50, 100, n).astype(np.uint16)
     want, total = counts.copy(), int(counts.sum(dtype=np.int64))
     on, off = np.flatnonzero(new & ~old), np.flatnonzero(old & ~new)
     count_into(want, neighbours_of(indptr, indices, on), +1)
     count_into(want, neighbours_of(indptr, indices, off), -1)
+    before = old.copy()
     change = network.count_changes(indptr, indices, new, old, counts)
-    assert np.array_equal(counts, want)
+    assert np.array_equal(counts, want) and np.array_equal(old, before)
     assert change == int(counts.sum(dtype=np.int64)) - total
     assert change == int(np.diff(indptr)[on].sum() - np.diff(indptr)[off].sum()) != 0
+    # bit fields: only the masked bits count; sync makes `old` equal to `new`
+    bits_old = rng.integers(0, 256, n).astype(np.uint8)
+    bits_new = bits_old ^ (rng.random(n) < 0.1).astype(np.uint8) * np.uint8(6)  # bits 1, 2
+    counts2, want2 = counts.copy(), counts.copy()
+    was, now = (bits_old & 4) != 0, (bits_new & 4) != 0
+    count_into(want2, neighbours_of(indptr, indices, np.flatnonzero(now & ~was)), +1)
+    count_into(want2, neighbours_of(indptr, indices, np.flatnonzero(was & ~now)), -1)
+    network.count_changes(indptr, indices, bits_new, bits_old, counts2, mask=4, sync=True)
+    assert np.array_equal(counts2, want2) and np.array_equal(bits_old, bits_new)

@@ -116,20 +116,46 @@ def fill(friends: Any, hh: Any, ptr: Any, idx: Any, indptr: Any, indices: Any) -
 
 
 @_jit
-def count_changes(indptr: Any, indices: Any, changed: Any, new: Any, counts: Any) -> int:
-    """``counts[w] += 1`` for each tie w of a person in `changed` now on, ``-= 1`` now off.
+def count_changes(
+    indptr: Any,
+    indices: Any,
+    new: Any,
+    old: Any,
+    new64: Any,
+    old64: Any,
+    counts: Any,
+    mask: Any,
+    sync: bool,
+) -> int:
+    """``counts[w] += 1`` for each tie w of a person now on, not before; ``-= 1`` the reverse.
 
-    Returns the change in ``counts.sum()`` (ties of those turned on less those turned off).
+    On: ``(x & mask) != 0`` of the person's byte in `new` / `old` (uint8). `new64` and
+    `old64` are the same bytes as uint64 words (the whole words): equal words are
+    skipped 8 people at a time. With `sync`, `old` takes the value of `new` where they
+    differ. Returns the change in ``counts.sum()``.
     """
     change = 0
-    for v in changed:
-        a, b = indptr[v], indptr[v + 1]
-        if new[v]:
-            for r in range(a, b):
-                counts[indices[r]] += 1
-            change += b - a
+    n = new.size
+    for w in range(new64.size + 1):
+        if w < new64.size:
+            if new64[w] == old64[w]:
+                continue
+            lo, hi = 8 * w, 8 * w + 8
         else:
-            for r in range(a, b):
-                counts[indices[r]] -= 1
-            change -= b - a
+            lo, hi = 8 * new64.size, n  # the bytes after the last whole word
+        for v in range(lo, hi):
+            on = (new[v] & mask) != 0
+            was = (old[v] & mask) != 0
+            if on != was:
+                a, b = indptr[v], indptr[v + 1]
+                if on:
+                    for r in range(a, b):
+                        counts[indices[r]] += 1
+                    change += b - a
+                else:
+                    for r in range(a, b):
+                        counts[indices[r]] -= 1
+                    change -= b - a
+            if sync:
+                old[v] = new[v]
     return change

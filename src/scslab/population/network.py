@@ -167,24 +167,41 @@ def neighbours_of(
 def count_changes(
     indptr: NDArray[Any],
     indices: NDArray[np.int32],
-    new: NDArray[np.bool_],
-    old: NDArray[np.bool_],
+    new: NDArray[Any],
+    old: NDArray[Any],
     counts: NDArray[Any],
+    *,
+    mask: int = 1,
+    sync: bool = False,
 ) -> int:
     """Keep ``counts`` (each person's ties in a state) as people enter or leave it.
 
-    For every person whose flag differs between `old` and `new`, each of their ties
-    gains 1 in `counts` (turned on) or loses 1 (turned off), in place, in the
-    counts' dtype, as ``count_into(counts, neighbours_of(...), +-1)`` would, with
-    no temporary per tie (a numba loop over the people who changed). Returns the
-    change in ``counts.sum()``.
+    A person is in the state when ``(x & mask) != 0`` for their entry ``x`` of `new`
+    (now) or `old` (before): bool arrays, or uint8 bit fields with a `mask`. For
+    every person in one and not the other, each of their ties gains 1 in `counts`
+    (entered) or loses 1 (left), in place, in the counts' dtype, as
+    ``count_into(counts, neighbours_of(...), +-1)`` would. With `sync`, `old` is set
+    to `new` as well. One numba pass over the people, 8 at a time where nothing
+    changed, with no temporary (at 10^8 people each fresh n-byte temporary costs
+    ~0.1 s of page faults). Returns the change in ``counts.sum()``.
     """
-    changed = np.flatnonzero(new != old)
-    if changed.size == 0:
-        return 0
     from scslab.population import _network_kernels as kern  # numba, on first use
 
-    return int(kern.count_changes(indptr, indices, changed, new, counts))
+    new8, old8 = new.view(np.uint8), old.view(np.uint8)
+    whole = new8.size // 8 * 8
+    return int(
+        kern.count_changes(
+            indptr,
+            indices,
+            new8,
+            old8,
+            new8[:whole].view(np.uint64),
+            old8[:whole].view(np.uint64),
+            counts,
+            np.uint8(mask),
+            bool(sync),
+        )
+    )
 
 
 def build_network(

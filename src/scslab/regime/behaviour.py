@@ -165,12 +165,15 @@ def speech_risk(state: State, plan: Plan) -> NDArray[np.float32] | float:
     return np.asarray(state.risk * p_hat * c_hat, dtype=np.float32)
 
 
-def decide_speech(state: State, plan: Plan) -> NDArray[np.bool_]:
+def decide_speech(
+    state: State, plan: Plan, out: NDArray[np.bool_] | None = None
+) -> NDArray[np.bool_]:
     """Who speaks in public this step (Kuran), from what they saw last step.
 
     ``speaks(dissent, seen share, theta, w_e, w_r, risk=speech_risk(...))``, with the
     propaganda shrink of the seen share and no speech while incapacitated, computed in
     one fused pass over the people (`fused.speech`), bit for bit those numpy expressions.
+    Written into `out` when given (the step passes last step's ``speaks``).
     """
     p = state.params.behaviour
     if not plan.behaviour:
@@ -211,4 +214,5 @@ def decide_speech(state: State, plan: Plan) -> NDArray[np.bool_]:
         preempt=bool(
             plan.preemption and state.params.preemption.incapacitate and state.ls_person.size
         ),
+        out=out,
     )

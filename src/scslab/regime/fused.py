@@ -155,6 +155,7 @@ def speech(
     perks: tuple[float, float] | None,
     family: float | None,
     preempt: bool,
+    out: NDArray[np.bool_] | None = None,
 ) -> NDArray[np.bool_]:
     """Kuran's rule with the regime's speech risk for everybody (`behaviour.decide_speech`).
 
@@ -163,9 +164,11 @@ def speech(
     (`p_table`, shape (groups, 256), with ambiguity `amb` = (1 - a, a p*) when set), 2
     the constant `p_const`. `kappa`: weight of the sanctioned share of one's ties;
     `perks`: (P(redlist) seen, perks at stake); `family`: the family cost abroad.
+    Written into `out` (bool, n) when given.
     """
     f32 = np.float32
-    out = np.empty(state.flags.size, dtype=bool)
+    if out is None:
+        out = np.empty(state.flags.size, dtype=bool)
     _speech(
         state.dissent,
         state.seen_n,

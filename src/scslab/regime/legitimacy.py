@@ -72,7 +72,8 @@ def init_fields(plan: Plan, people: dict[str, Any], shift: float) -> dict[str, A
 
 def wrongly_sanctioned(state: State) -> NDArray[np.bool_]:
     """People sanctioned now none of whose listings in force rests on a true record."""
-    sanctioned = (state.sanc & SANCTIONED) != 0
+    bits = state.sanc & SANCTIONED
+    sanctioned = np.not_equal(bits, 0, out=bits.view(bool))  # in place: one n-byte array
     live = (state.ls_origin != ORIG_RED) & (state.ls_basis == BASIS_TRUE)
     sanctioned[state.ls_person[live]] = False
     return sanctioned

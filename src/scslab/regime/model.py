@@ -185,16 +185,14 @@ class RegimeModel:
         # 2b. people abroad join or leave associations
         abroad.review_membership(state, plan, rng["associations"])
         # 3. public dissent (Kuran)
-        speaking = behaviour.decide_speech(state, plan)
+        speaking = behaviour.decide_speech(state, plan, out=state.speaks)  # in place
         # 4. discourse and reach abroad
         detected, deleted = discourse.monitor(state, plan, rng["discourse"], speaking)
         detected = abroad.member_reports(state, plan, rng["associations"], speaking, detected)
         abroad.pressure_family(state, plan, rng["abroad"], detected)
         abroad.foreign_firms_step(state, plan, rng["foreign_firms"])
         # 5. what networks see
-        visible = speaking.copy()
-        visible[deleted] = False
-        self._update_seen(state, visible)
+        self._update_seen(state, speaking, deleted)
         state.speaks = speaking
         # 6. surveillance
         surveillance.record_acts(state, plan, rng["surveillance"], persons, kinds)
@@ -240,9 +238,18 @@ class RegimeModel:
         state.s_firm_viol = int(violators.size)
 
     @staticmethod
-    def _update_seen(state: State, visible: np.ndarray) -> None:
-        count_changes(state.net_indptr, state.net_indices, visible, state.visible, state.seen_n)
-        state.visible = visible
+    def _update_seen(state: State, speaking: np.ndarray, deleted: np.ndarray) -> None:
+        """``visible`` becomes ``speaking`` but the deleted posts; ``seen_n`` follows.
+
+        In place, with no temporary of n bytes: the deleted speakers are unmarked in
+        `speaking` while `count_changes` syncs ``visible`` to it, then marked again.
+        """
+        was = speaking[deleted]
+        speaking[deleted] = False
+        count_changes(
+            state.net_indptr, state.net_indices, speaking, state.visible, state.seen_n, sync=True
+        )
+        speaking[deleted] = was
 
     def metrics(self, state: State) -> dict[str, float]:
         from scslab.metrics.regime import measure

@@ -434,7 +434,7 @@ def rebuild(state: State, plan: Plan) -> None:
     """Rebuild ``restr``, ``sanc``, ``sanc_n`` and the day's constants from the listings table."""
     if state.ls_dirty:
         n = state.flags.size
-        old = (state.sanc & SANCTIONED) != 0
+        old = state.sanc.copy()  # the SANCTIONED bits before (count_changes reads them)
         state.restr.fill(0)
         state.sanc &= EVER
         persons = state.ls_person
@@ -450,9 +450,9 @@ def rebuild(state: State, plan: Plan) -> None:
             sel = (masks >> b) & 1 == 1
             if sel.any():
                 state.restr[persons[sel]] |= np.uint8(1 << b)
-        new = (state.sanc & SANCTIONED) != 0
-        count_changes(state.net_indptr, state.net_indices, new, old, state.sanc_n)
-        del old, new
+        nets = state.net_indptr, state.net_indices
+        count_changes(*nets, state.sanc, old, state.sanc_n, mask=int(SANCTIONED))
+        del old
         # restr is 0 but for the people in the table: count theirs, not all n bytes
         listed = np.unique(persons)
         state.restr_counts = np.bincount(state.restr[listed], minlength=256).astype(np.int64)
