@@ -17,6 +17,7 @@ from regime_support import advance, make_state
 from scslab.models.kuran import speaks
 from scslab.population.people import ABROAD, PRIVATE
 from scslab.regime import behaviour, legitimacy
+from scslab.regime.abroad import members_miss
 from scslab.regime.model import plan_for
 from scslab.regime.tables import PREEMPT, RED
 
@@ -26,6 +27,13 @@ VARIANTS = {
     "ambiguity about other acts only": (
         {"ambiguity": {"acts": ["debt_default"]}, "behaviour": {"kappa": 0.5}},
         ("ambiguity", "discourse", "sanctions"),
+    ),
+    "abroad, member ties report": (
+        {
+            "abroad": {"association_services": True, "association_detection": 0.4},
+            "population": {"diaspora_share": 0.2},
+        },
+        "all",
     ),
     "no risk": ({}, ()),
     "discourse, groups differ": (
@@ -75,6 +83,8 @@ def test_speech_kernel_is_the_numpy_rule(variant):
     model, state, streams = make_state(params, on=on, size=3000, seed=4)
     advance(model, state, streams, 15)
     plan = plan_for(state.params)
+    if variant.startswith("abroad"):  # some people abroad have member ties
+        assert members_miss(state, plan)[0].size > 10
     assert np.array_equal(behaviour.decide_speech(state, plan), _speech_numpy(state, plan))
     _scramble(state, 9)
     got, want = behaviour.decide_speech(state, plan), _speech_numpy(state, plan)

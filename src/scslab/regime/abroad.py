@@ -156,13 +156,23 @@ def watched_by_ties(state: State, plan: Plan, p_true: NDArray[np.float32]) -> ND
     ``association_detection``). `p_true` (one per person) is changed in place and
     returned; unchanged when members report nobody.
     """
-    if plan.association_detection <= 0 or state.abroad_idx.size == 0:
-        return p_true
-    tied = state.assoc_ties > 0
-    idx = state.abroad_idx[tied]
-    miss = np.float32(1.0 - plan.association_detection) ** state.assoc_ties[tied]
-    p_true[idx] = np.float32(1.0) - (np.float32(1.0) - p_true[idx]) * miss.astype(np.float32)
+    idx, miss = members_miss(state, plan)
+    if idx.size:
+        p_true[idx] = np.float32(1.0) - (np.float32(1.0) - p_true[idx]) * miss
     return p_true
+
+
+def members_miss(state: State, plan: Plan) -> tuple[NDArray[np.int32], NDArray[np.float32]]:
+    """The people abroad with member ties (ascending) and ``(1 - q)^m``: no member reports.
+
+    Empty when members report nobody (`watched_by_ties`; `behaviour.decide_speech`
+    applies it to the few people it concerns).
+    """
+    if plan.association_detection <= 0 or state.abroad_idx.size == 0:
+        return np.empty(0, np.int32), np.empty(0, np.float32)
+    tied = state.assoc_ties > 0
+    miss = np.float32(1.0 - plan.association_detection) ** state.assoc_ties[tied]
+    return state.abroad_idx[tied], miss.astype(np.float32)
 
 
 def member_reports(

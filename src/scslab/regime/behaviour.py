@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from scslab.engine import State
 from scslab.population.people import ABROAD, CHILD
-from scslab.regime.abroad import watched_by_ties
+from scslab.regime.abroad import members_miss, watched_by_ties
 from scslab.regime.ambiguity import perceived_cost, perceived_detection
 from scslab.regime.authority import speech_record_cost
 from scslab.regime.incentives import perks_at_stake
@@ -197,9 +197,17 @@ def decide_speech(
             min(1.0, n_red / max(int(state.n_home_adults), 1)),
             float(plan.perk_at_stake[plan.speech]),
         )
+    watched = np.empty(0, np.int32)
+    watched_p = np.empty(0, np.float32)
+    if risk_mode == 1:  # abroad: member ties' reports raise the true chance (watched_by_ties)
+        watched, miss = members_miss(state, plan)
+        if watched.size:
+            p_true = p_detect(plan, state.group[watched], plan.speech, state.cover[watched])
+            watched_p = np.float32(1.0) - (np.float32(1.0) - p_true) * miss
     return fused.speech(
         state,
         p_table=plan.p_table[:, plan.speech, :],
+        watched=(watched, watched_p),
         use_group=not plan.p_even,
         w_e=float(p.w_expressive),
         w_r=float(p.w_reputational),

@@ -53,6 +53,8 @@ def _speech(  # noqa: PLR0913 - one flat argument list: numba compiles it once
     sanc: Any,
     flags: Any,
     p_table: Any,
+    w_idx: Any,
+    w_p: Any,
     w_e: Any,
     w_r: Any,
     prop_mul: Any,
@@ -98,11 +100,15 @@ def _speech(  # noqa: PLR0913 - one flat argument list: numba compiles it once
         # in blocks: the table's lookups first (a loop of gathers), then the rest (a loop
         # that vectorises); views of the block keep the indices provably non-negative
         buf = np.empty(_BLOCK, np.float32)
+        w = 0
         for a in range(0, n, _BLOCK):
             m = min(_BLOCK, n - a)
             g_b, c_b = group[a : a + m], cover[a : a + m]
             for j in range(m):
                 buf[j] = p_table[np.uint32(g_b[j]) * stride + np.uint32(c_b[j])]
+            while w < w_idx.size and w_idx[w] < a + m:  # the watched people of the block
+                buf[w_idx[w] - a] = w_p[w]
+                w += 1
             d_b, s_b, t_b, r_b = (
                 dissent[a : a + m],
                 seen_n[a : a + m],
@@ -143,6 +149,7 @@ def speech(
     state: Any,
     *,
     p_table: NDArray[np.float32],
+    watched: tuple[NDArray[np.int32], NDArray[np.float32]],
     use_group: bool,
     w_e: float,
     w_r: float,
@@ -162,8 +169,10 @@ def speech(
     Every float is rounded to float32 here, as numpy rounds a Python float meeting a
     float32 array. `risk_mode`: 0 no risk term, 1 the platforms' detection
     (`p_table`, shape (groups, 256), with ambiguity `amb` = (1 - a, a p*) when set), 2
-    the constant `p_const`. `kappa`: weight of the sanctioned share of one's ties;
-    `perks`: (P(redlist) seen, perks at stake); `family`: the family cost abroad.
+    the constant `p_const`; `watched` (people ascending, their chance) replaces the
+    table's chance for those people (`abroad.watched_by_ties`). `kappa`: weight of the
+    sanctioned share of one's ties; `perks`: (P(redlist) seen, perks at stake);
+    `family`: the family cost abroad.
     Written into `out` (bool, n) when given.
     """
     f32 = np.float32
@@ -181,6 +190,8 @@ def speech(
         state.sanc,
         state.flags,
         np.ascontiguousarray(p_table, dtype=np.float32).reshape(-1),
+        np.ascontiguousarray(watched[0], dtype=np.int64),
+        np.ascontiguousarray(watched[1], dtype=np.float32),
         f32(w_e),
         f32(w_r),
         f32(1.0 if prop_mul is None else prop_mul),
