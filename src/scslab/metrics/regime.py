@@ -17,6 +17,7 @@ from scslab.regime.tables import (
     BASIS_NAMES,
     BASIS_TRUE,
     DFAM,
+    EMPLOYEE,
     EVER,
     FAMILY,
     ORIG_PREEMPT,
@@ -228,6 +229,7 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     ratings = np.bincount(state.firm_rating.astype(np.int64), minlength=4)
     for i, name in enumerate(("A", "B", "C", "D")):
         out[f"firm_rating_{name}"] = float(ratings[i]) / n_f
+    out.update(firm_measures(state))
 
     # the authority: its cost over the last window (its own view) and its levers now
     if state.auth_has_cost:
@@ -263,11 +265,69 @@ def measure(state: State, plan: Any) -> dict[str, float]:
             + state.s_services
             - state.s_penalty
             - state.s_harm * state.income_mean
+            - state.s_firm_cost
         )
         / n
     )
     out.update(history_measures(state, plan))
     return out
+
+
+# --------------------------------------------------------------------------- firms (issue 10 §4)
+#: The fewest sanctioned firms for the interval of `firms_wrongly_sanctioned_share` (else NaN).
+FIRM_MIN_EVENTS = 10
+
+
+def wilson(k: int, m: int, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score interval of the proportion ``k / m`` (95 % at the default `z`).
+
+    Examples
+    --------
+    >>> lo, hi = wilson(5, 20)
+    >>> round(lo, 3), round(hi, 3)
+    (0.112, 0.469)
+    """
+    if m <= 0:
+        return float("nan"), float("nan")
+    p = k / m
+    den = 1.0 + z * z / m
+    mid = (p + z * z / (2 * m)) / den
+    half = z * float(np.sqrt(p * (1 - p) / m + z * z / (4 * m * m))) / den
+    return max(0.0, mid - half), min(1.0, mid + half)
+
+
+def firm_measures(state: State) -> dict[str, float]:
+    """Firms' own sanctions (``firms``), their wrongful share, their cost, their employees.
+
+    A firm's sanction is in force in step t while ``firm_sanc_until > t``; the
+    measures at ``state.step`` count those in force in the step just run
+    (``firm_sanc_until >= state.step``), as the listing rows do; it was sanctioned
+    wrongly when its true records alone did not reach the sanction rating when it
+    was sanctioned (``firm_sanc_true`` false). Employees: people whose
+    ``employer`` is a firm (home adults).
+    """
+    t = int(state.step)
+    n_f = int(state.firm_rep.size)
+    on = state.firm_sanc_until >= t  # in force in the step just run (as the listing rows)
+    n_on = int(np.count_nonzero(on))
+    wrong = int(np.count_nonzero(on & ~state.firm_sanc_true))
+    employed = state.employer >= 0
+    n_emp = int(np.count_nonzero(employed))
+    mark = np.zeros(n_f + 1, bool)
+    mark[:n_f] = on
+    affected = int(np.count_nonzero(mark[state.employer]))
+    lo, hi = wilson(wrong, n_on) if n_on >= FIRM_MIN_EVENTS else (float("nan"), float("nan"))
+    return {
+        "firms_sanctioned_share": ratio(n_on, n_f, 0.0),
+        "firms_wrongly_sanctioned_share": ratio(wrong, n_on, 0.0),
+        "firms_wrongly_sanctioned_lo": lo,
+        "firms_wrongly_sanctioned_hi": hi,
+        "firm_sanction_cost": ratio(state.c_firm_cost, n_f * t, 0.0),
+        "employees_affected_share": ratio(affected, n_emp, 0.0),
+        "employees_restricted_share": ratio(
+            np.count_nonzero((state.sanc & EMPLOYEE) != 0), n_emp, 0.0
+        ),
+    }
 
 
 # --------------------------------------------------------------------------- history (issue 11)
@@ -328,6 +388,8 @@ _FF_HAZARD = "params.abroad.foreign_hazard"
 _SERVICE = "params.abroad.service_value"
 _PERK = "params.participation.perk"
 _EXCLUSION = "params.participation.exclusion_cost"
+_FIRM_FALSE = "params.surveillance.firm_false_record_rate"
+_FIRM_COST = "params.firms.procurement_cost"
 
 _WRONG = (
     "a false record (no act), a true record linked to the wrong person, a record of a "
@@ -389,8 +451,8 @@ MEASURES: tuple[Measure, ...] = (
         "people sanctioned",
         "share of people",
         "people under any sanction now (an own listing, spill-over from a relative's "
-        "listing, a pre-emption, pressure on the family of a dissenter abroad; not "
-        "redlists) / people",
+        "listing, a pre-emption, pressure on the family of a dissenter abroad, an "
+        "employer's sanction with firms.employee_spill; not redlists) / people",
         share=True,
         headline=True,
         levers=(_COVER,),
@@ -415,7 +477,8 @@ MEASURES: tuple[Measure, ...] = (
         "share of sanctioned people",
         "wrongly sanctioned people (see wrongly_sanctioned_share) with at least one "
         "sanction in force on that basis (false_record, mislinked, lawful_act, family, "
-        "preemption, diaspora_family) / sanctioned people, now. A person sanctioned on two "
+        "preemption, diaspora_family, employer: an employee of a sanctioned firm) / "
+        "sanctioned people, now. A person sanctioned on two "
         "wrongful bases counts in both, so the family can sum to more than "
         "wrongly_sanctioned_share",
         share=True,
@@ -894,6 +957,73 @@ HISTORY_MEASURES: tuple[Measure, ...] = (
     ),
 )
 MEASURES = MEASURES + HISTORY_MEASURES
+
+_FIRM_SANC = (
+    "a firm is sanctioned itself (firms on, with scoring and sanctions) for "
+    "firms.sanction_duration steps once it is rated firms.sanction_rating or worse"
+)
+FIRM_MEASURES: tuple[Measure, ...] = (
+    Measure(
+        "firms_sanctioned_share",
+        "firms under a sanction of their own",
+        "share of firms",
+        f"firms under a sanction of their own now / firms ({_FIRM_SANC}; 0 with firms off)",
+        share=True,
+        levers=(_FIRM_DET,),
+        topic="firms",
+    ),
+    Measure(
+        "firms_wrongly_sanctioned_share",
+        "sanctioned firms whose true records would not reach the rating",
+        "share of sanctioned firms",
+        "firms under a sanction of their own now whose true records (detected violations, "
+        "not false records) alone did not reach firms.sanction_rating when they were "
+        "sanctioned / firms under a sanction of their own now (0 when none)",
+        share=True,
+        levers=(_FIRM_FALSE,),
+        topic="firms",
+    ),
+    Measure(
+        "firms_wrongly_sanctioned_{bound}",
+        "firms_wrongly_sanctioned_share's 95 % interval, {bound}",
+        "share of sanctioned firms",
+        "Wilson score interval (95 %) of firms_wrongly_sanctioned_share over the firms "
+        "sanctioned now (lo, hi); NaN when fewer than 10 firms are sanctioned",
+        share=True,
+        topic="firms",
+    ),
+    Measure(
+        "firm_sanction_cost",
+        "cost of firms' own sanctions per firm-day",
+        "income units per firm-day",
+        "sum over the steps so far of the daily cost of every firm under sanction "
+        "((employees + 1) x (firms.procurement_cost + loan_cost + inspection_cost): the "
+        "procurement ban, refused loans, added inspections) / (firms x steps so far); "
+        "0 at step 0. Subtracted from welfare in the step it is borne",
+        levers=(_FIRM_COST,),
+        topic="firms",
+    ),
+    Measure(
+        "employees_affected_share",
+        "employees of sanctioned firms",
+        "share of employed people",
+        "people whose employer is under a sanction of its own now / people with an "
+        "employer (restricted or not)",
+        share=True,
+        topic="firms",
+    ),
+    Measure(
+        "employees_restricted_share",
+        "employees restricted through their employer",
+        "share of employed people",
+        "people restricted now because their employer is under sanction (firms."
+        "employee_spill on: firms.employee_domains until the firm's sanction ends) / people "
+        "with an employer; 0 with employee_spill off",
+        share=True,
+        topic="firms",
+    ),
+)
+MEASURES = MEASURES + FIRM_MEASURES
 
 LEVERS: tuple[Lever, ...] = (
     Lever("surveillance coverage", _COVER, switch="params.surveillance.enabled"),

@@ -23,6 +23,10 @@ Random streams: ``population``, ``network``, ``firms``, ``coverage``,
 init; ``behaviour``, ``surveillance``, ``integration``, ``scoring``, ``sanctions``,
 ``discourse``, ``abroad``, ``authority`` in a step. A stream is used only while
 its mechanism is on, so the behaviour stream draws the same numbers with the regime and without it.
+``firm_traits`` draws each firm's sector and size weight at init (always); while
+``firms`` is on, ``firm_burn_in`` (init), ``firm_acts`` and ``firm_records`` (a
+step) draw the firms' choices and records instead of the behaviour and
+surveillance streams.
 ``participation_init`` draws the privacy costs at init while participation is on.
 ``associations`` draws membership reviews and members' reports while
 ``abroad.association_services`` is on.
@@ -44,6 +48,7 @@ from scslab.regime import (
     authority,
     behaviour,
     discourse,
+    firms,
     harm,
     incentives,
     integration,
@@ -92,13 +97,15 @@ class RegimeModel:
         indptr, indices = build_network(
             p.population.network, people["group"], people["hh_start"], rng["network"]
         )
-        firms = make_firms(p.population.firms, people["flags"], rng["firms"])
+        firms_drawn = make_firms(
+            p.population.firms, people["flags"], rng["firms"], rng["firm_traits"]
+        )
         cover = surveillance.draw_coverage(
             p, plan, people["group"], people["flags"], rng["coverage"]
         )
         k = plan.n_kinds
         g0 = scoring.base_grade(p, plan)
-        n_f = firms["firm_rep"].size
+        n_f = firms_drawn["firm_rep"].size
         adults = (people["flags"] & CHILD) == 0
         state = State(
             params=p,
@@ -112,8 +119,8 @@ class RegimeModel:
             net_indptr=indptr,
             net_indices=indices,
             deg=np.diff(indptr).astype(np.uint16),
-            employer=firms["employer"],
-            firm_rep=firms["firm_rep"],
+            employer=firms_drawn["employer"],
+            firm_rep=firms_drawn["firm_rep"],
             firm_records=np.zeros(n_f, np.uint8),
             firm_true=np.zeros(n_f, np.uint8),
             firm_last_record=np.full(n_f, -1, np.int32),
@@ -147,6 +154,7 @@ class RegimeModel:
             **_zeroed_counters(),
             **authority.init_fields(p, plan),
             **abroad.init_fields(plan, people["flags"], indptr, indices),
+            **firms.init_fields(firms_drawn),
         )
         for name, arr in authority.draw_coverage_scale(state, p, plan, rng).items():
             setattr(state, name, arr)
@@ -159,9 +167,14 @@ class RegimeModel:
         state.c_blocked_dom = np.zeros(len(plan.domain_names), np.int64)
         state.rate_ring = np.zeros((len(RATE_COUNTS), rate_window(state) + 1), np.int64)
         abroad.init_foreign_firms(state, plan, rng["foreign_firms"])
+        if plan.firms:  # firms start in their own steady state; their stock of listings
+            firms.burn_in(state, plan, rng["firm_burn_in"])
+        stock = plan.firms and firms.initial_stock(state, plan)
         if plan.sanctions and plan.list_initial_share.any():
             # the lists' stock at step 0 (only with sanctions on: the baseline has none)
             sanctions.initial_stock(state, plan, rng["initial_stock"])
+            stock = True
+        if stock:
             sanctions.rebuild(state, plan)
         record_rates(state, 0)
         return state
@@ -176,7 +189,10 @@ class RegimeModel:
         if plan.behaviour:
             before = harm.snapshot(rng["behaviour"])
             persons, kinds = behaviour.commit_acts(state, plan, rng["behaviour"])
-            violators = behaviour.firm_violations(state, plan, rng["behaviour"])
+            if plan.firms:  # firms that act: sector, size, the sanction they would bear
+                violators = firms.violations(state, plan, rng["firm_acts"])
+            else:
+                violators = behaviour.firm_violations(state, plan, rng["behaviour"])
         else:
             persons = kinds = violators = np.empty(0, np.int64)
             before = None
@@ -197,9 +213,12 @@ class RegimeModel:
         # 6. surveillance
         surveillance.record_acts(state, plan, rng["surveillance"], persons, kinds)
         surveillance.false_records(state, plan, rng["surveillance"])
-        firm_recs, firm_true = surveillance.record_firms(
-            state, plan, rng["surveillance"], violators
-        )
+        if plan.firms:
+            firm_recs, firm_true = firms.record(state, plan, rng["firm_records"], violators)
+        else:
+            firm_recs, firm_true = surveillance.record_firms(
+                state, plan, rng["surveillance"], violators
+            )
         # 7. integration
         linked, lkinds, lbasis = integration.arrive(state, plan, rng["integration"])
         # 8. scoring
@@ -211,13 +230,19 @@ class RegimeModel:
             repaired = scoring.repair(state)
             graded = np.unique(np.concatenate([linked, rewarded, repaired, expunged]))
             old_grade = scoring.rescore(state, plan, graded)
-            firms_worse = scoring.rate_firms(state, firm_recs, firm_true)
-        # 9. listings
+            if plan.firms:
+                firms_worse = firms.rate(state, plan, rng["firm_records"], firm_recs, firm_true)
+            else:
+                firms_worse = scoring.rate_firms(state, firm_recs, firm_true)
+        # 9. listings (firms: sanctioned themselves, their employees with spill-over)
+        if plan.firms:
+            firms_worse = np.union1d(firms_worse, firms.sanction(state, plan))
         sanctions.enter(state, plan, linked, lkinds, graded, old_grade, firms_worse, lbasis)
         # 10. preemption
         preemption.flag(state, plan)
         # 11. restrictions and the day's accounts
         sanctions.apply(state, plan, rng["sanctions"])
+        firms.costs(state, plan)
         record_rates(state, int(state.step) + 1)
         # 11b. legitimacy and grievance
         legitimacy.update(state, plan)
@@ -303,8 +328,9 @@ def bytes_per_person(params: Any) -> tuple[float, float]:
     chunk = 300.0 * chunk_rows(n) / n
     build = people + 4 * half + 1 + 4 * half + 2 * ptr + 4 * ties + chunk
     firm = float(pop.firms.per_person) * (
-        4 + 1 + 4 + 1 + 1
-    )  # rep, records, true records, last record, rating
+        4 + 1 + 4 + 1 + 1  # rep, records, true records, last record, rating
+        + 1 + 4 + 4 + 1  # sector, size, sanction's end, sanction's basis (regime.firms)
+    )  # fmt: skip
     per_person_fields = (
         2  # deg
         + 4  # employer
@@ -375,6 +401,6 @@ _STEP_VALUES = ("c_cost", "c_gravity", "s_gain", "s_cost", "s_benefit", "s_penal
 def _zeroed_counters() -> dict[str, Any]:
     """Run counters (ints) and step values (floats), all zero: Python scalars in State."""
     return {
-        **{name: 0 for name in _COUNTERS + harm.COUNTERS},
-        **{name: 0.0 for name in _STEP_VALUES + harm.VALUES},
+        **{name: 0 for name in _COUNTERS + harm.COUNTERS + firms.COUNTERS},
+        **{name: 0.0 for name in _STEP_VALUES + harm.VALUES + firms.VALUES},
     }

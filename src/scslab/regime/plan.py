@@ -135,6 +135,13 @@ class Plan:
     # incentives, participation
     perk_at_stake: NDArray[np.float64]  # (kinds,): perks a record would forfeit, if redlisted
     participation_bit: int  # coverage bit of participation.source (0: none)
+    # firms that act and suffer (``firms``; all inert while it is off)
+    firms: bool  # firms.enabled
+    firm_sector_violation: NDArray[np.float64]  # (sectors,): population.firms.sectors[*].violation
+    firm_sanction_rating: int  # firms.sanction_rating, 0 (A) .. 3 (D)
+    firm_daily_cost: float  # procurement + loan + inspection cost, per person of a firm per step
+    firm_sanction_share: float  # share of the way to the sanction rating one record takes
+    employee_domain_mask: int  # firms.employee_domains
 
 
 def _mask(names: list[str], domains: list[str]) -> int:
@@ -458,6 +465,33 @@ def _incentives(p: Any, scoring: Part, lists: Part) -> Part:
     return {"perk_at_stake": perk, "participation_bit": bit}
 
 
+def _firm_mechanism(p: Any, domains: Part) -> Part:
+    """``firms``: sector propensities, the sanction rating and its daily cost per person.
+
+    ``firm_sanction_share`` is the share of the points between a clean score and
+    the sanction rating (the lowest score of the rating above it) that one record
+    deducts, at most 1: the chance a firm weighs that a record brings the sanction.
+    """
+    f = p.firms
+    r = FIRM_RATINGS.index(f.sanction_rating)
+    sc = p.scoring
+    if r == 0:
+        share = 1.0
+    else:
+        gap = max(float(sc.firm_base) - float(sc.firm_bands[r - 1]), 1.0)
+        share = min(1.0, float(sc.firm_deduction) / gap)
+    return {
+        "firms": bool(f.enabled),
+        "firm_sector_violation": np.array(
+            [s.violation for s in p.population.firms.sectors], dtype=np.float64
+        ),
+        "firm_sanction_rating": r,
+        "firm_daily_cost": float(f.procurement_cost + f.loan_cost + f.inspection_cost),
+        "firm_sanction_share": float(share),
+        "employee_domain_mask": _mask(list(f.employee_domains), domains["domain_names"]),
+    }
+
+
 def make_plan(p: Any) -> Plan:
     """Derive a `Plan` from `RegimeParams` (read by attribute only), one part per mechanism."""
     acts = _acts(p)
@@ -476,4 +510,5 @@ def make_plan(p: Any) -> Plan:
         **_abroad(p, domains),
         **_firms(p, domains, lists),
         **_incentives(p, scoring, lists),
+        **_firm_mechanism(p, domains),
     )

@@ -21,11 +21,13 @@ PREEMPT = np.uint8(4)  # preventively restricted by the risk model
 RED = np.uint8(8)  # on a redlist
 DFAM = np.uint8(16)  # restricted because a family member abroad spoke out
 EVER = np.uint8(32)  # has ever been on a blacklist in their own name
-SANCTIONED = np.uint8(OWN | FAMILY | PREEMPT | DFAM)
+EMPLOYEE = np.uint8(64)  # restricted because their employer is sanctioned (firms.employee_spill)
+SANCTIONED = np.uint8(OWN | FAMILY | PREEMPT | DFAM | EMPLOYEE)
 
 # origins of a row of the listings table
 ORIG_OWN, ORIG_FAMILY, ORIG_PREEMPT, ORIG_DIASPORA, ORIG_RED = 0, 1, 2, 3, 4
-ORIGIN_BIT = np.array([OWN, FAMILY, PREEMPT, DFAM, RED], dtype=np.uint8)
+ORIG_EMPLOYEE = 5  # an employee of a sanctioned firm (firms.employee_spill)
+ORIGIN_BIT = np.array([OWN, FAMILY, PREEMPT, DFAM, RED, EMPLOYEE], dtype=np.uint8)
 NO_LIST = 255
 NO_CAUSE = 255
 
@@ -38,8 +40,17 @@ BASIS_LAWFUL = 3  # a true record of a lawful act (speech, a petition)
 BASIS_FAMILY = 4  # spill-over to a family member of the listed person
 BASIS_PREEMPT = 5  # a risk score: no act at all
 BASIS_DIASPORA = 6  # pressure on the family at home of a dissenter abroad
+BASIS_EMPLOYER = 7  # spill-over to an employee of a sanctioned firm
 #: Names of the wrongful bases, in code order from `BASIS_FALSE` (measure names).
-BASIS_NAMES = ("false_record", "mislinked", "lawful_act", "family", "preemption", "diaspora_family")
+BASIS_NAMES = (
+    "false_record",
+    "mislinked",
+    "lawful_act",
+    "family",
+    "preemption",
+    "diaspora_family",
+    "employer",
+)
 
 POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
 

@@ -85,13 +85,58 @@ class NetworkParams(StrictModel):
     )
 
 
+class SectorParams(StrictModel):
+    """A sector of firms, with its own propensity to break rules (used while ``firms`` is on)."""
+
+    name: str = Field(description="sector name")
+    share: float = Field(ge=0, le=1, description="share of firms in this sector")
+    violation: float = Field(
+        1.0,
+        ge=0,
+        le=100,
+        description="multiplier on behaviour.firm_violation_rate for its firms (illustrative)",
+    )
+
+
+def _default_sectors() -> list[SectorParams]:
+    return [
+        SectorParams(name="manufacturing", share=0.3, violation=1.2),
+        SectorParams(name="construction", share=0.1, violation=1.4),
+        SectorParams(name="trade", share=0.35, violation=1.0),
+        SectorParams(name="services", share=0.25, violation=0.7),
+    ]
+
+
 class FirmParams(StrictModel):
-    """Firms, each with a legal representative and employees."""
+    """Firms, each with a legal representative, a sector, a size and employees."""
 
     per_person: float = Field(0.03, ge=0, le=1, description="firms per person")
     employment_share: float = Field(
         0.5, ge=0, le=1, description="share of adults at home employed by a firm"
     )
+    size_sigma: float = Field(
+        1.0,
+        ge=0,
+        le=5,
+        description="sd of the log of a firm's size weight (log-normal); employees are drawn "
+        "in proportion to it (illustrative)",
+    )
+    sectors: list[SectorParams] = Field(
+        default_factory=_default_sectors,
+        min_length=1,
+        max_length=255,
+        description="sectors of firms (shares and violation multipliers illustrative)",
+    )
+
+    @model_validator(mode="after")
+    def _sectors_ok(self) -> FirmParams:
+        names = [s.name for s in self.sectors]
+        if len(set(names)) != len(names):
+            raise ValueError("population.firms.sectors: names must be unique")
+        total = sum(s.share for s in self.sectors)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"population.firms.sectors[*].share must sum to 1; got {total:g}")
+        return self
 
 
 class PopulationParams(StrictModel):
@@ -816,6 +861,72 @@ class LegitimacyParams(StrictModel):
     )
 
 
+class FirmsParams(StrictModel):
+    """Firms that act and suffer: sectors and sizes in their choices, sanctions on the firm itself.
+
+    A firm is sanctioned when its rating reaches ``sanction_rating`` (not already
+    sanctioned; scoring and sanctions on) for ``sanction_duration`` steps: it is
+    barred from public procurement, refused loans and inspected more (its
+    violations are recorded with ``firm_detection_prob x inspection_factor``),
+    each at a cost per person of the firm (its representative and employees) per
+    step. Its legal representative is listed by the lists' ``entry_firm_rating``
+    (as without this mechanism); with ``employee_spill`` its employees are
+    restricted in ``employee_domains`` while it is sanctioned. A firm weighs the
+    expected cost of a sanction in its choice to break a rule. Records expire one
+    by one (mean life ``scoring.record_ttl``) and the firms start from their own
+    steady state (``burn_in``). Costs are illustrative (docs/model.md, "Firms").
+    """
+
+    enabled: bool = Field(False, description="switch the mechanism on")
+    sanction_rating: Literal["A", "B", "C", "D"] = Field(
+        "D", description="a firm rated this or worse is sanctioned itself"
+    )
+    sanction_duration: int = Field(
+        365, ge=1, le=100_000, description="steps a firm's sanction lasts"
+    )
+    procurement_cost: float = Field(
+        0.02,
+        ge=0,
+        le=1e4,
+        description="cost of the ban from public procurement, per person of the firm per step "
+        "(income units; illustrative)",
+    )
+    loan_cost: float = Field(
+        0.02,
+        ge=0,
+        le=1e4,
+        description="cost of refused loans, per person of the firm per step (illustrative)",
+    )
+    inspection_cost: float = Field(
+        0.01,
+        ge=0,
+        le=1e4,
+        description="cost of the added inspections, per person of the firm per step (illustrative)",
+    )
+    inspection_factor: float = Field(
+        1.5,
+        ge=1,
+        le=100,
+        description="a sanctioned firm's violations are recorded with firm_detection_prob x "
+        "this (capped at 1): more inspections (illustrative)",
+    )
+    employee_spill: bool = Field(
+        False, description="restrict the employees of a sanctioned firm (the employer field)"
+    )
+    employee_domains: list[str] = Field(
+        default_factory=lambda: ["employment"],
+        min_length=1,
+        description="domains restricted for the employees of a sanctioned firm",
+    )
+    burn_in: int = Field(
+        730,
+        ge=0,
+        le=100_000,
+        description="steps of the firms' own dynamics run at init (from Poisson records at "
+        "their unsanctioned rates), so ratings start in their steady state",
+    )
+
+
 class MeasureParams(StrictModel):
     """Settings of the measures."""
 
@@ -857,6 +968,7 @@ class RegimeParams(StrictModel):
     authority: AuthorityParams = Field(
         default_factory=AuthorityParams, description="an authority that adapts"
     )
+    firms: FirmsParams = Field(default_factory=FirmsParams, description="firms that act and suffer")
     measures: MeasureParams = Field(default_factory=MeasureParams, description="measures")
 
     @model_validator(mode="after")
@@ -927,6 +1039,9 @@ class RegimeParams(StrictModel):
         for d in self.abroad.family_domains:
             if d not in domains:
                 raise _unknown("domain", d, domains, "abroad.family_domains")
+        for d in self.firms.employee_domains:
+            if d not in domains:
+                raise _unknown("domain", d, domains, "firms.employee_domains")
         src = self.participation.source
         if self.participation.enabled and src is not None and src not in snames:
             raise _unknown("source", src, snames, "participation.source")
