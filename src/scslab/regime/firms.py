@@ -112,8 +112,8 @@ def violations(
         return cand
     beta, g = float(p.firm_beta), float(p.firm_gain)
     q: Any = detection(state, plan, t)[cand]
-    p_hat = np.minimum(perceived_detection(q, plan.ambiguity_level, plan.prior_detection), 1.0)
-    c_hat = perceived_cost(record_cost(state, plan)[cand], plan.ambiguity_level, plan.prior_cost)
+    p_hat = np.minimum(perceived_detection(q, plan.ambiguity_firm, plan.prior_detection), 1.0)
+    c_hat = perceived_cost(record_cost(state, plan)[cand], plan.ambiguity_firm, plan.prior_cost)
     ratio = sigmoid(beta * (g - p_hat * c_hat)) / sigmoid(beta * g)
     accept = m[state.firm_sector[cand]] / m_max * ratio
     return np.unique(cand[u < accept])
@@ -261,8 +261,8 @@ def burn_in(state: State, plan: Plan, rng: np.random.Generator) -> None:
         b = p.behaviour
         m = plan.firm_sector_violation[state.firm_sector]
         q: Any = detection(state, plan)
-        p_hat = np.minimum(perceived_detection(q, plan.ambiguity_level, plan.prior_detection), 1.0)
-        c_hat = perceived_cost(record_cost(state, plan), plan.ambiguity_level, plan.prior_cost)
+        p_hat = np.minimum(perceived_detection(q, plan.ambiguity_firm, plan.prior_detection), 1.0)
+        c_hat = perceived_cost(record_cost(state, plan), plan.ambiguity_firm, plan.prior_cost)
         beta, g = float(b.firm_beta), float(b.firm_gain)
         ratio = sigmoid(beta * (g - p_hat * c_hat)) / sigmoid(beta * g)
         viol = np.minimum(float(b.firm_violation_rate) * m * ratio, 1.0)
