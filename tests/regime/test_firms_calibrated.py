@@ -66,3 +66,24 @@ def test_defaults_give_the_2018_grades_within_20_percent(preset):
         d.append(row["firm_rating_D"])
     assert abs(np.mean(a) / A_2018 - 1) <= 0.2, a
     assert abs(np.mean(d) / D_2018 - 1) <= 0.2, d
+
+
+def test_full_regime_baseline_is_the_shared_society_with_its_firms():
+    """full-regime's baseline: no-regime's society with full-regime's firms (on, fitted rate).
+
+    `firms` is the firms' own behaviour, not a regime mechanism: the baseline keeps it,
+    with every regime mechanism off, so it is no-regime with those two values, exactly.
+    """
+    from scslab.scenario.params.regime import counterfactual
+
+    scn = load_scenario("full-regime", {"steps": 60})
+    base = scslab.run(counterfactual(scn)).metrics
+    fr = scn.params.behaviour.firm_violation_rate
+    society = load_scenario(
+        "no-regime",
+        {"steps": 60, "params.firms.enabled": True, "params.behaviour.firm_violation_rate": fr},
+    )
+    assert base.equals(scslab.run(society).metrics)
+    assert not base["firm_compliance"].equals(
+        scslab.run(load_scenario("no-regime", {"steps": 60})).metrics["firm_compliance"]
+    )

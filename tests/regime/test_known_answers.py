@@ -81,6 +81,9 @@ def dozen() -> dict[str, float]:
     st.cover[1] &= np.uint8(~(1 << CAMERAS) & 0xFF)
     st.firm_rep = np.array([0, 3, 6, 9], np.int32)
     st.firm_rating = np.zeros(4, np.int8)
+    st.employer = np.full(12, -1, np.int32)  # nobody employed; no firm under sanction
+    st.firm_sanc_until = np.full(4, NEVER, np.int32)
+    st.firm_sanc_true = np.zeros(4, bool)
     st.income_mean = 1.0
 
     persons = np.array([0, 7, 8, 1, 4, 10], np.int64)

@@ -990,7 +990,6 @@ FIRM_MEASURES: tuple[Measure, ...] = (
         "Wilson score interval (95 %) of firms_wrongly_sanctioned_share over the firms "
         "sanctioned now (lo, hi); NaN when fewer than 10 firms are sanctioned",
         share=True,
-        topic="firms",
     ),
     Measure(
         "firm_sanction_cost",
