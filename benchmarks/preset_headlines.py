@@ -53,11 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", type=int, default=None, help="people (default: the preset's)")
     ap.add_argument("--steps", type=int, default=None, help="steps (default: the preset's)")
     ap.add_argument("--measures", nargs="+", default=None, help="default: the headline ones")
+    ap.add_argument("--extra", nargs="+", default=[], help="measures after the headline ones")
     ap.add_argument("--baseline", action="store_true", help="also the paired differences")
     args = ap.parse_args(argv)
 
     desc = description("regime")
-    measures = args.measures or list(desc.headline)
+    measures = (args.measures or list(desc.headline)) + list(args.extra)
     finals: dict[str, dict[str, Any]] = {}
     diffs: dict[str, dict[str, Any]] = {}
     for preset in args.presets:
