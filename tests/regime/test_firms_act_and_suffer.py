@@ -210,3 +210,33 @@ def test_firm_rating_of_bands():
     np.testing.assert_array_equal(
         firm_rating_of(p, np.array([0, 1, 2, 3, 6, 7])), [0, 0, 1, 1, 2, 3]
     )
+
+
+def test_records_expire_one_by_one_at_the_stated_chance():
+    """``expire_records``: each record expires with probability life, true ones as true ones."""
+    from types import SimpleNamespace
+
+    from scslab.regime.firms import expire_records
+
+    n = 20_000
+    rng = np.random.default_rng(7)
+    records = rng.integers(0, 30, n).astype(np.uint8)
+    true = (records * rng.random(n)).astype(np.uint8)
+    state = SimpleNamespace(firm_records=records.copy(), firm_true=true.copy())
+    life = 0.1
+    expire_records(state, np.random.default_rng(8), life)
+    gone = records.astype(np.int64) - state.firm_records
+    gone_true = true.astype(np.int64) - state.firm_true
+    assert (gone >= 0).all() and (gone_true >= 0).all() and (gone_true <= gone).all()
+    assert (state.firm_true <= state.firm_records).all()
+    assert ((gone - gone_true) <= records.astype(np.int64) - true).all()
+    held, held_true = int(records.sum()), int(true.sum())
+    sd = np.sqrt(held * life * (1 - life))
+    assert abs(int(gone.sum()) - held * life) < 4 * sd
+    sd_t = np.sqrt(held_true * life * (1 - life))
+    assert abs(int(gone_true.sum()) - held_true * life) < 4 * sd_t
+    # firms holding nothing lose nothing; life 0 expires nothing
+    assert (gone[records == 0] == 0).all()
+    before = state.firm_records.copy()
+    expire_records(state, np.random.default_rng(9), 0.0)
+    assert (state.firm_records == before).all()

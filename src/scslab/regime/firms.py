@@ -76,25 +76,37 @@ def sanctioned(state: State, t: int | None = None) -> NDArray[np.bool_]:
     return state.firm_sanc_until > (int(state.step) if t is None else t)
 
 
-def detection(state: State, plan: Plan, t: int | None = None) -> NDArray[np.float64]:
-    """Chance each firm's violation is recorded: more inspections while it is sanctioned."""
-    q = np.full(state.firm_rep.size, float(plan.firm_detection_prob))
+def detection(
+    state: State, plan: Plan, t: int | None = None, firms: NDArray[np.int64] | None = None
+) -> NDArray[np.float64]:
+    """Chance each firm's violation is recorded: more inspections while it is sanctioned.
+
+    Every firm's, or only those of `firms` (the same values, in their order).
+    """
+    size = state.firm_rep.size if firms is None else firms.size
+    q = np.full(size, float(plan.firm_detection_prob))
     if plan.firms:
-        q[sanctioned(state, t)] *= float(state.params.firms.inspection_factor)
+        now = int(state.step) if t is None else t
+        until = state.firm_sanc_until if firms is None else state.firm_sanc_until[firms]
+        q[until > now] *= float(state.params.firms.inspection_factor)
     return np.minimum(q, 1.0)
 
 
-def record_cost(state: State, plan: Plan) -> NDArray[np.float64]:
+def record_cost(
+    state: State, plan: Plan, firms: NDArray[np.int64] | None = None
+) -> NDArray[np.float64]:
     """True expected cost of a record to each firm: its representative's listing, its sanction.
 
     ``Plan.firm_cost + firm_sanction_share x sanction_duration x (e_i + 1) x
     firm_daily_cost`` (the sanction's part only with sanctions, scoring and
-    surveillance on).
+    surveillance on); every firm's, or only those of `firms`.
     """
-    cost = np.full(state.firm_rep.size, float(plan.firm_cost))
+    size = state.firm_rep.size if firms is None else firms.size
+    cost = np.full(size, float(plan.firm_cost))
     if plan.sanctions and plan.scoring and plan.surveillance:
         dur = float(state.params.firms.sanction_duration)
-        people = state.firm_size.astype(np.float64) + 1.0
+        fsize = state.firm_size if firms is None else state.firm_size[firms]
+        people = fsize.astype(np.float64) + 1.0
         cost += plan.firm_sanction_share * dur * plan.firm_daily_cost * people
     return cost
 
@@ -111,9 +123,9 @@ def violations(
     if cand.size == 0:
         return cand
     beta, g = float(p.firm_beta), float(p.firm_gain)
-    q: Any = detection(state, plan, t)[cand]
+    q: Any = detection(state, plan, t, cand)
     p_hat = np.minimum(perceived_detection(q, plan.ambiguity_firm, plan.prior_detection), 1.0)
-    c_hat = perceived_cost(record_cost(state, plan)[cand], plan.ambiguity_firm, plan.prior_cost)
+    c_hat = perceived_cost(record_cost(state, plan, cand), plan.ambiguity_firm, plan.prior_cost)
     ratio = sigmoid(beta * (g - p_hat * c_hat)) / sigmoid(beta * g)
     accept = m[state.firm_sector[cand]] / m_max * ratio
     return np.unique(cand[u < accept])
@@ -129,12 +141,40 @@ def record(
     """Regulators' records: (firm indices, true) for detected violations and false records."""
     if not plan.surveillance:
         return np.empty(0, np.int64), np.empty(0, bool)
-    det = violators[rng.random(violators.size) < detection(state, plan, t)[violators]]
+    det = violators[rng.random(violators.size) < detection(state, plan, t, violators)]
     false = candidates(
         rng, state.firm_rep.size, float(state.params.surveillance.firm_false_record_rate)
     )
     true = np.concatenate([np.ones(det.size, bool), np.zeros(false.size, bool)])
     return np.concatenate([det, false]), true
+
+
+def expire_records(state: State, rng: np.random.Generator, life: float) -> None:
+    """Each record held expires with probability `life`, independently (in place).
+
+    Drawn by thinning, at a cost proportional to the records that expire rather than
+    to the firms: ``Binomial(R, life)`` of the R records held, chosen uniformly
+    without replacement, is the same law as one Bernoulli(`life`) per record. A
+    firm's records are numbered true ones first, so an expiring record is true when
+    its number within its firm is below the firm's true count.
+    """
+    counts = state.firm_records.astype(np.int64)
+    ends = np.cumsum(counts)
+    total = int(ends[-1]) if ends.size else 0
+    if total == 0 or life <= 0.0:
+        return
+    k = int(rng.binomial(total, min(1.0, life)))
+    if k == 0:
+        return
+    rec = rng.choice(total, size=k, replace=False, shuffle=False)
+    firm = np.searchsorted(ends, rec, side="right")
+    within = rec - (ends[firm] - counts[firm])
+    true = within < state.firm_true[firm]
+    f_all, n_all = np.unique(firm, return_counts=True)
+    state.firm_records[f_all] -= n_all.astype(state.firm_records.dtype)
+    if true.any():
+        f_true, n_true = np.unique(firm[true], return_counts=True)
+        state.firm_true[f_true] -= n_true.astype(state.firm_true.dtype)
 
 
 def rate(
@@ -150,14 +190,7 @@ def rate(
 
     t = int(state.step) if t is None else t
     life = 1.0 / float(state.params.scoring.record_ttl)
-    held = np.flatnonzero(state.firm_records)
-    if held.size:
-        tr = state.firm_true[held].astype(np.int64)
-        fa = state.firm_records[held].astype(np.int64) - tr
-        tr -= rng.binomial(tr, life)
-        fa -= rng.binomial(fa, life)
-        state.firm_true[held] = tr
-        state.firm_records[held] = tr + fa
+    expire_records(state, rng, life)
     if firms.size:
         n_f = state.firm_rep.size
         add = np.bincount(firms, minlength=n_f)
