@@ -71,9 +71,12 @@ def init_fields(firms: dict[str, NDArray[Any]]) -> dict[str, Any]:
     }
 
 
-def sanctioned(state: State, t: int | None = None) -> NDArray[np.bool_]:
-    """Firms under a sanction of their own at step `t` (default: now)."""
-    return state.firm_sanc_until > (int(state.step) if t is None else t)
+def sanctioned(
+    state: State, t: int | None = None, firms: NDArray[np.int64] | None = None
+) -> NDArray[np.bool_]:
+    """Firms under a sanction of their own at step `t` (default: now); all, or `firms`."""
+    until = state.firm_sanc_until if firms is None else state.firm_sanc_until[firms]
+    return until > (int(state.step) if t is None else t)
 
 
 def detection(
@@ -86,9 +89,7 @@ def detection(
     size = state.firm_rep.size if firms is None else firms.size
     q = np.full(size, float(plan.firm_detection_prob))
     if plan.firms:
-        now = int(state.step) if t is None else t
-        until = state.firm_sanc_until if firms is None else state.firm_sanc_until[firms]
-        q[until > now] *= float(state.params.firms.inspection_factor)
+        q[sanctioned(state, t, firms)] *= float(state.params.firms.inspection_factor)
     return np.minimum(q, 1.0)
 
 
