@@ -15,7 +15,6 @@ and the closing notes are printed by this script, so anyone can rerun them::
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from typing import Any
@@ -30,21 +29,9 @@ PRESETS = (
 )
 
 
-def _cell(row: dict[str, Any] | None) -> str:
-    if row is None or row.get("mean") is None or not math.isfinite(row["mean"]):
-        return "n/a"
-    mean, hw, n = row["mean"], row.get("half_width"), row.get("n")
-    text = f"{mean:.3g}"
-    if hw is not None and math.isfinite(hw) and hw > 0:
-        text += f" ± {hw:.2g}"
-    if n is not None and n < row.get("_r", n):
-        text += f" ({n} of {row['_r']})"
-    return text
-
-
 def main(argv: list[str] | None = None) -> int:
     import scslab
-    from scslab.results.intervals import final
+    from scslab.results.intervals import cell, final
     from scslab.scenario.registry import description
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -81,12 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         print("| measure | " + " | ".join(f"`{p}`" for p in values) + " |")
         print("|---|" + "---|" * len(values))
         for m in measures:
-            cells = []
-            for p in values:
-                row = values[p].get(m)
-                if row is not None:
-                    row = {**row, "_r": args.replicates}
-                cells.append(_cell(row))
+            cells = [cell(values[p].get(m), args.replicates, always=False) for p in values]
             print(f"| `{m}` | " + " | ".join(cells) + " |")
 
     table(finals, f"Values at the last step ({args.replicates} replicates, mean ± 95 % half-width)")
