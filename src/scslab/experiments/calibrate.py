@@ -291,7 +291,7 @@ class Simulator:
         # collect only as often as the fitted dates need (every target step is collected)
         self.every = math.gcd(*(s for _m, s in self.where.values() if s > 0)) or 1
 
-        self.log = [p.prior == "log-uniform" for p in problem.targets.parameters]
+        self.log = searched_as_log(problem.targets)
 
     def __call__(self, pars: Mapping[str, float]) -> dict[str, float]:
         values = from_search_space([float(pars[f"p{i}"]) for i in range(len(self.paths))], self.log)
@@ -327,6 +327,11 @@ def require_pyabc() -> Any:
 #: size of the bundled calibration fell to 2-10 of 80.) A calibration stored before this
 #: setting existed is refused on resume (its particles are in the parameters' own space).
 SEARCH_SPACE = "log for log-uniform priors"
+
+
+def searched_as_log(targets: Targets) -> list[bool]:
+    """Which parameters pyabc sees as logarithms (those with a log-uniform prior)."""
+    return [p.prior == "log-uniform" for p in targets.parameters]
 
 
 def from_search_space(values: Sequence[float], log: Sequence[bool]) -> list[float]:
@@ -489,7 +494,7 @@ def calibrate(
         t1 = time.perf_counter()
         post, weights = history.get_distribution(m=0, t=history.max_t)
         names = [f"p{i}" for i in range(len(problem.targets.parameters))]
-        log = [p.prior == "log-uniform" for p in problem.targets.parameters]
+        log = searched_as_log(problem.targets)
         samples = np.array(post[names].to_numpy(dtype=np.float64))
         samples[:, log] = np.exp(samples[:, log])
         weights = np.asarray(weights, dtype=np.float64)
