@@ -146,3 +146,47 @@ def test_legitimacy_kernel_is_the_numpy_update(propaganda):
     assert a.wrong.any() and (a.legit == 0).any()  # the clip at 0 taken
     for name in ("legit", "dissent", "flags"):
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
+
+
+# --------------------------------------------------------------------------- firms and lists
+
+
+def test_expire_sorted_takes_the_records_searchsorted_would():
+    """``expire_sorted`` removes exactly the records a binary search assigns, true ones first."""
+    from scslab.regime.fused import expire_sorted
+
+    rng = np.random.default_rng(12)
+    for _ in range(20):
+        records = rng.integers(0, 6, size=rng.integers(1, 400)).astype(np.uint8)
+        records[rng.random(records.size) < 0.3] = 0
+        true = (records * rng.random(records.size)).astype(np.uint8)
+        total = int(records.sum())
+        if total == 0:
+            continue
+        rec = np.sort(rng.choice(total, size=int(rng.integers(0, total + 1)), replace=False))
+        ends = np.cumsum(records.astype(np.int64))
+        firm = np.searchsorted(ends, rec, side="right")
+        within = rec - (ends[firm] - records[firm])
+        want_rec = records.astype(np.int64) - np.bincount(firm, minlength=records.size)
+        gone_true = np.bincount(firm[within < true[firm]], minlength=records.size)
+        want_true = true.astype(np.int64) - gone_true
+        got_rec, got_true = records.copy(), true.copy()
+        expire_sorted(got_rec, got_true, rec.astype(np.int64))
+        np.testing.assert_array_equal(got_rec, want_rec)
+        np.testing.assert_array_equal(got_true, want_true)
+        assert (got_true <= got_rec).all()
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8])
+def test_unique_ints_is_np_unique(dtype):
+    """`unique_ints` and `union_ints` give np.unique's and np.union1d's arrays, dtype included."""
+    from scslab.regime.tables import union_ints, unique_ints
+
+    rng = np.random.default_rng(3)
+    for size in (0, 1, 2, 5, 1000):
+        a = rng.integers(0, 50, size=size).astype(dtype)
+        b = rng.integers(0, 50, size=size // 2 + 1).astype(dtype)
+        got, want = unique_ints(a), np.unique(a)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(union_ints(a, b), np.union1d(a, b))

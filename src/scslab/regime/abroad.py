@@ -32,7 +32,15 @@ from scslab.population.people import ABROAD, ASSOC
 from scslab.regime.ambiguity import perceived_cost
 from scslab.regime.authority import speech_penalty, speech_record_cost
 from scslab.regime.plan import ASSOC_BIT, Plan, p_detect
-from scslab.regime.tables import BASIS_DIASPORA, ORIG_DIASPORA, PENDING, append, count_into
+from scslab.regime.tables import (
+    BASIS_DIASPORA,
+    ORIG_DIASPORA,
+    PENDING,
+    append,
+    count_into,
+    union_ints,
+    unique_ints,
+)
 
 
 def draw_associations(flags: NDArray[np.uint8], share: float, rng: np.random.Generator) -> None:
@@ -210,7 +218,7 @@ def member_reports(
     new = np.setdiff1d(hit, detected, assume_unique=True)
     state.c_posts_detected += int(new.size)
     state.s_penalty += speech_penalty(state) * new.size
-    return np.union1d(detected, hit)
+    return union_ints(detected, hit)
 
 
 def pressure_family(
@@ -228,7 +236,7 @@ def pressure_family(
     if hit.size == 0:
         return 0
     member, _owner = family_of(state, hit)
-    member = np.unique(member)
+    member = unique_ints(member)
     state.c_family_pressured += int(member.size)
     impose(
         state,
@@ -241,7 +249,7 @@ def pressure_family(
         cause=np.full(member.size, plan.speech, np.int64),
         spill=False,
         basis=BASIS_DIASPORA,
-        gravity=float(plan.gravity[plan.speech]) * int(np.unique(hit[_owner]).size),
+        gravity=float(plan.gravity[plan.speech]) * int(unique_ints(hit[_owner]).size),
     )
     return int(member.size)
 

@@ -29,7 +29,7 @@ from scslab.regime.ambiguity import perceived_cost, perceived_detection
 from scslab.regime.authority import speech_record_cost
 from scslab.regime.incentives import perks_at_stake
 from scslab.regime.plan import Plan, p_detect
-from scslab.regime.tables import ORIG_RED, PREEMPT, candidates, sigmoid
+from scslab.regime.tables import ORIG_RED, PREEMPT, candidates, sigmoid, unique_ints
 
 # Public dissent is Kuran's rule (scslab.models.kuran.speaks), here fused with the regime's
 # speech risk in one pass over the people (fused.speech; tests/regime/test_fused.py checks
@@ -134,7 +134,7 @@ def firm_violations(state: State, plan: Plan, rng: np.random.Generator) -> NDArr
     )
     c_hat = perceived_cost(plan.firm_cost, plan.ambiguity_firm, plan.prior_cost)
     ratio = float(sigmoid(beta * (g - p_hat * c_hat)) / sigmoid(beta * g))
-    return np.unique(cand[u < ratio])
+    return unique_ints(cand[u < ratio])
 
 
 def speech_risk(state: State, plan: Plan) -> NDArray[np.float32] | float:

@@ -42,6 +42,7 @@ from numpy.typing import NDArray
 
 from scslab.engine import State
 from scslab.regime.ambiguity import perceived_cost, perceived_detection
+from scslab.regime.fused import expire_sorted
 from scslab.regime.plan import Plan
 from scslab.regime.tables import (
     BASIS_EMPLOYER,
@@ -52,6 +53,7 @@ from scslab.regime.tables import (
     ORIG_OWN,
     candidates,
     sigmoid,
+    unique_ints,
 )
 
 #: Run counters of this module (Python ints in `State`).
@@ -129,7 +131,7 @@ def violations(
     c_hat = perceived_cost(record_cost(state, plan, cand), plan.ambiguity_firm, plan.prior_cost)
     ratio = sigmoid(beta * (g - p_hat * c_hat)) / sigmoid(beta * g)
     accept = m[state.firm_sector[cand]] / m_max * ratio
-    return np.unique(cand[u < accept])
+    return unique_ints(cand[u < accept])
 
 
 def record(
@@ -159,23 +161,14 @@ def expire_records(state: State, rng: np.random.Generator, life: float) -> None:
     firm's records are numbered true ones first, so an expiring record is true when
     its number within its firm is below the firm's true count.
     """
-    counts = state.firm_records.astype(np.int64)
-    ends = np.cumsum(counts)
-    total = int(ends[-1]) if ends.size else 0
+    total = int(state.firm_records.sum(dtype=np.int64))
     if total == 0 or life <= 0.0:
         return
     k = int(rng.binomial(total, min(1.0, life)))
     if k == 0:
         return
-    rec = rng.choice(total, size=k, replace=False, shuffle=False)
-    firm = np.searchsorted(ends, rec, side="right")
-    within = rec - (ends[firm] - counts[firm])
-    true = within < state.firm_true[firm]
-    f_all, n_all = np.unique(firm, return_counts=True)
-    state.firm_records[f_all] -= n_all.astype(state.firm_records.dtype)
-    if true.any():
-        f_true, n_true = np.unique(firm[true], return_counts=True)
-        state.firm_true[f_true] -= n_true.astype(state.firm_true.dtype)
+    rec = np.sort(rng.choice(total, size=k, replace=False, shuffle=False))
+    expire_sorted(state.firm_records, state.firm_true, rec)
 
 
 def rate(
@@ -187,20 +180,20 @@ def rate(
     t: int | None = None,
 ) -> NDArray[np.int64]:
     """Expire records one by one, add the new ones, re-rate every firm; return firms rated worse."""
-    from scslab.regime.scoring import firm_rating_of
+    from scslab.regime.scoring import firm_rating_table
 
     t = int(state.step) if t is None else t
     life = 1.0 / float(state.params.scoring.record_ttl)
     expire_records(state, rng, life)
     if firms.size:
-        n_f = state.firm_rep.size
-        add = np.bincount(firms, minlength=n_f)
-        add_true = np.bincount(firms[true], minlength=n_f)
-        total = np.minimum(state.firm_records.astype(np.int64) + add, 255)
-        state.firm_true[:] = np.minimum(state.firm_true.astype(np.int64) + add_true, total)
-        state.firm_records[:] = total
-        state.firm_last_record[np.unique(firms)] = t
-    rating = firm_rating_of(state.params, state.firm_records)
+        # only the firms with new records change: add them, capped at 255
+        uniq, n_new = np.unique(firms, return_counts=True)
+        n_true = np.bincount(np.searchsorted(uniq, firms[true]), minlength=uniq.size)
+        total = np.minimum(state.firm_records[uniq].astype(np.int64) + n_new, 255)
+        state.firm_true[uniq] = np.minimum(state.firm_true[uniq].astype(np.int64) + n_true, total)
+        state.firm_records[uniq] = total
+        state.firm_last_record[uniq] = t
+    rating = firm_rating_table(state.params)[state.firm_records]
     worse = np.flatnonzero(rating > state.firm_rating)
     state.firm_rating[:] = rating
     return worse.astype(np.int64)

@@ -297,3 +297,41 @@ def legitimacy(
         f32(0.0 if own is None else own),
         f32(cut),
     )
+
+
+# --------------------------------------------------------------------------- firms' records
+@_jit
+def _expire_sorted(records: Any, true: Any, rec: Any) -> None:  # pragma: no cover - numba
+    """Remove the records numbered `rec` (sorted) from their firms, true ones first.
+
+    Records are numbered firm by firm, each firm's true ones first: record r
+    belongs to the firm whose running total of `records` first exceeds r.
+    """
+    k = rec.size
+    j = 0
+    start = 0
+    for f in range(records.size):
+        if j >= k:
+            return
+        end = start + np.int64(records[f])
+        gone = 0
+        gone_true = 0
+        while j < k and rec[j] < end:
+            if rec[j] - start < np.int64(true[f]):
+                gone_true += 1
+            gone += 1
+            j += 1
+        if gone:
+            records[f] -= gone
+            true[f] -= gone_true
+        start = end
+
+
+def expire_sorted(records: NDArray[Any], true: NDArray[Any], rec: NDArray[np.int64]) -> None:
+    """Take the records numbered `rec` (sorted, distinct) out of `records` and `true`, in place.
+
+    One pass over the firms instead of a binary search per record (at 3 x 10^6
+    firms each search misses the cache); the same counts as
+    ``np.searchsorted(np.cumsum(records), rec, side="right")``.
+    """
+    _expire_sorted(records, true, rec)

@@ -59,7 +59,7 @@ from scslab.regime import (
     surveillance,
 )
 from scslab.regime.plan import Plan, make_plan
-from scslab.regime.tables import LISTINGS, ORIG_OWN, PENDING, empty_table
+from scslab.regime.tables import LISTINGS, ORIG_OWN, PENDING, empty_table, union_ints, unique_ints
 
 NEVER = -(2**30)
 
@@ -228,7 +228,7 @@ class RegimeModel:
         if plan.scoring:
             rewarded = scoring.rewards(state, rng["scoring"])
             repaired = scoring.repair(state)
-            graded = np.unique(np.concatenate([linked, rewarded, repaired, expunged]))
+            graded = unique_ints(np.concatenate([linked, rewarded, repaired, expunged]))
             old_grade = scoring.rescore(state, plan, graded)
             if plan.firms:
                 firms_worse = firms.rate(state, plan, rng["firm_records"], firm_recs, firm_true)
@@ -236,7 +236,7 @@ class RegimeModel:
                 firms_worse = scoring.rate_firms(state, firm_recs, firm_true)
         # 9. listings (firms: sanctioned themselves, their employees with spill-over)
         if plan.firms:
-            firms_worse = np.union1d(firms_worse, firms.sanction(state, plan))
+            firms_worse = union_ints(firms_worse, firms.sanction(state, plan))
         sanctions.enter(state, plan, linked, lkinds, graded, old_grade, firms_worse, lbasis)
         # 10. preemption
         preemption.flag(state, plan)

@@ -40,6 +40,7 @@ from scslab.regime.tables import (
     SANCTIONED,
     append,
     keep,
+    unique_ints,
 )
 
 FIRM_CAUSE = 254
@@ -305,7 +306,7 @@ def exits(state: State, plan: Plan, rng: np.random.Generator) -> NDArray[np.int6
         ended.append(won)
         wrong = won[false_basis[won_now]]
         if wrong.size:  # the false record is struck off the state's view
-            expunged = np.unique(state.ls_person[wrong].astype(np.int64))
+            expunged = unique_ints(state.ls_person[wrong].astype(np.int64))
             state.view[expunged] = 0
             state.pts_wrong[expunged] = 0.0
             state.last_record[expunged] = -1
@@ -454,7 +455,7 @@ def rebuild(state: State, plan: Plan) -> None:
         count_changes(*nets, state.sanc, old, state.sanc_n, mask=int(SANCTIONED))
         del old
         # restr is 0 but for the people in the table: count theirs, not all n bytes
-        listed = np.unique(persons)
+        listed = unique_ints(persons)
         state.restr_counts = np.bincount(state.restr[listed], minlength=256).astype(np.int64)
         state.restr_counts[0] += n - listed.size
         state.red_benefit = float(

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from scslab.engine import State
 from scslab.population.people import ABROAD, CHILD
 from scslab.regime.plan import Plan
-from scslab.regime.tables import candidates
+from scslab.regime.tables import candidates, union_ints, unique_ints
 
 
 def grade_of(plan: Plan, score: NDArray[Any]) -> NDArray[np.int8]:
@@ -71,7 +71,7 @@ def rewards(state: State, rng: np.random.Generator) -> NDArray[np.int64]:
     cand = candidates(rng, state.flags.size, float(p.reward_rate))
     if cand.size == 0 or p.reward_points <= 0:
         return np.empty(0, np.int64)
-    cand = np.unique(cand[(state.flags[cand] & (CHILD | ABROAD)) == 0])
+    cand = unique_ints(cand[(state.flags[cand] & (CHILD | ABROAD)) == 0])
     cap = int(min(255, np.floor(float(p.max_bonus) / float(p.reward_points))))
     state.deeds[cand] = np.minimum(state.deeds[cand].astype(np.int64) + 1, cap).astype(np.uint8)
     return cand
@@ -98,6 +98,11 @@ def firm_rating_of(params: Any, records: NDArray[Any]) -> NDArray[np.int8]:
     return ((score < bands[0]).astype(np.int8) + (score < bands[1]) + (score < bands[2])).astype(
         np.int8
     )
+
+
+def firm_rating_table(params: Any) -> NDArray[np.int8]:
+    """`firm_rating_of` for 0..255 records (``firm_records`` is uint8): index it by records."""
+    return firm_rating_of(params, np.arange(256, dtype=np.uint8))
 
 
 def rate_firms(
@@ -127,7 +132,7 @@ def rate_firms(
         state.firm_records[clean] = 0
         state.firm_true[clean] = 0
         state.firm_last_record[clean] = -1
-        touched = np.union1d(touched, clean)
+        touched = union_ints(touched, clean)
     if touched.size == 0:
         return touched
     rating = firm_rating_of(state.params, state.firm_records[touched])

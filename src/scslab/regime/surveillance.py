@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from scslab.engine import State
 from scslab.population.people import ABROAD, ASSOC, CHILD
 from scslab.regime.plan import ASSOC_BIT, Plan
-from scslab.regime.tables import PENDING, append, candidates
+from scslab.regime.tables import PENDING, append, candidates, unique_ints
 
 
 def draw_coverage(params: Any, plan: Plan, group: NDArray[np.uint8], flags: NDArray[np.uint8],
@@ -160,7 +160,7 @@ def record_speech(
             hits.append(det)
     if not hits:
         return np.empty(0, np.int64)
-    return np.unique(np.concatenate(hits))
+    return unique_ints(np.concatenate(hits))
 
 
 def record_firms(

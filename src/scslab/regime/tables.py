@@ -106,6 +106,27 @@ def candidates(rng: np.random.Generator, n: int, p_max: float) -> NDArray[np.int
     return rng.integers(0, n, size=k)
 
 
+def unique_ints(a: NDArray[Any]) -> NDArray[Any]:
+    """``np.unique(a)`` of an integer array (sorted, distinct, same dtype), by sorting.
+
+    numpy 2.4's ``np.unique`` hashes: on 2 x 10^5 random int64 it took 178 ms here
+    against 8 ms for a sort and a comparison of neighbours (2.9 s against 0.11 s
+    on 2 x 10^6), and a step calls it on every list of people it touches.
+    """
+    s = np.sort(np.asarray(a).ravel())
+    if s.size < 2:
+        return s
+    keep = np.empty(s.size, bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
+
+
+def union_ints(a: NDArray[Any], b: NDArray[Any]) -> NDArray[Any]:
+    """``np.union1d(a, b)`` of integer arrays, by sorting (`unique_ints`)."""
+    return unique_ints(np.concatenate([np.asarray(a).ravel(), np.asarray(b).ravel()]))
+
+
 def sigmoid(x: NDArray[Any] | float) -> Any:
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
 
