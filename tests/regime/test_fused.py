@@ -190,3 +190,48 @@ def test_unique_ints_is_np_unique(dtype):
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
         np.testing.assert_array_equal(union_ints(a, b), np.union1d(a, b))
+
+
+def test_repair_clears_exactly_the_clean_records():
+    """``fused.repair`` is flatnonzero((lr >= 0) & (lr <= limit)) and clears those people."""
+    from scslab.regime.fused import repair
+
+    rng = np.random.default_rng(5)
+    lr = rng.integers(-1, 60, size=5000).astype(np.int32)
+    view = rng.integers(1, 9, size=(lr.size, 3)).astype(np.uint8)  # per person, per kind
+    pts = rng.random(lr.size).astype(np.float32)
+    limit = 25
+    want = np.flatnonzero((lr >= 0) & (lr <= limit))
+    want_lr, want_view, want_pts = lr.copy(), view.copy(), pts.copy()
+    want_lr[want], want_view[want], want_pts[want] = -1, 0, 0.0
+    due = repair(lr, view, pts, limit)
+    assert due.dtype == np.int64
+    np.testing.assert_array_equal(due, want)
+    np.testing.assert_array_equal(lr, want_lr)
+    np.testing.assert_array_equal(view, want_view)
+    np.testing.assert_array_equal(pts, want_pts)
+    assert repair(lr, view, pts, limit).size == 0  # nothing left to clear
+
+
+@pytest.mark.parametrize("with_base", [True, False])
+def test_participate_is_the_numpy_expression(with_base):
+    """``fused.participate``: part = privacy < pull; joiners get the bit in cover (and base)."""
+    from scslab.regime.fused import participate
+
+    rng = np.random.default_rng(6)
+    privacy = rng.random(4000).astype(np.float32)
+    privacy[rng.random(privacy.size) < 0.1] = np.inf
+    part = rng.random(privacy.size) < 0.3
+    cover = rng.integers(0, 256, size=privacy.size).astype(np.uint8)
+    base = cover.copy() if with_base else np.empty(0, np.uint8)
+    pull, bit = np.float32(0.45), 8
+    now = privacy < pull
+    joined = np.flatnonzero(now & ~part)
+    want_cover = cover.copy()
+    want_cover[joined] |= np.uint8(bit)
+    n = participate(privacy, pull, part, cover, base, bit)
+    assert n == int(now.sum())
+    np.testing.assert_array_equal(part, now)
+    np.testing.assert_array_equal(cover, want_cover)
+    if with_base:
+        np.testing.assert_array_equal(base, want_cover)

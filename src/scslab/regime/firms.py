@@ -42,7 +42,6 @@ from numpy.typing import NDArray
 
 from scslab.engine import State
 from scslab.regime.ambiguity import perceived_cost, perceived_detection
-from scslab.regime.fused import expire_sorted
 from scslab.regime.plan import Plan
 from scslab.regime.tables import (
     BASIS_EMPLOYER,
@@ -167,6 +166,8 @@ def expire_records(state: State, rng: np.random.Generator, life: float) -> None:
     k = int(rng.binomial(total, min(1.0, life)))
     if k == 0:
         return
+    from scslab.regime.fused import expire_sorted  # numba: imported on first use
+
     rec = np.sort(rng.choice(total, size=k, replace=False, shuffle=False))
     expire_sorted(state.firm_records, state.firm_true, rec)
 

@@ -335,3 +335,70 @@ def expire_sorted(records: NDArray[Any], true: NDArray[Any], rec: NDArray[np.int
     ``np.searchsorted(np.cumsum(records), rec, side="right")``.
     """
     _expire_sorted(records, true, rec)
+
+
+# --------------------------------------------------------------------------- scoring, participation
+@_jit
+def _repair(last_record: Any, view: Any, pts_wrong: Any, limit: int) -> Any:  # pragma: no cover
+    n_due = 0
+    for i in range(last_record.size):
+        if last_record[i] >= 0 and last_record[i] <= limit:
+            n_due += 1
+    due = np.empty(n_due, np.int64)
+    j = 0
+    for i in range(last_record.size):
+        if j == n_due:
+            break
+        if last_record[i] >= 0 and last_record[i] <= limit:
+            due[j] = i
+            j += 1
+            view[i] = 0
+            pts_wrong[i] = 0.0
+            last_record[i] = -1
+    return due
+
+
+def repair(
+    last_record: NDArray[Any], view: NDArray[Any], pts_wrong: NDArray[Any], limit: int
+) -> NDArray[np.int64]:
+    """Clear, in place, the records of the people with ``0 <= last_record <= limit``; return them.
+
+    ``np.flatnonzero((last_record >= 0) & (last_record <= limit))``, then their
+    ``view`` and ``pts_wrong`` set to 0 and ``last_record`` to -1, in two reads of
+    ``last_record`` and no temporary of n.
+    """
+    return cast(NDArray[np.int64], _repair(last_record, view, pts_wrong, limit))
+
+
+@_jit
+def _participate(  # pragma: no cover - numba
+    privacy: Any, pull: Any, part: Any, cover: Any, base: Any, bit: Any
+) -> int:
+    n_part = 0
+    for i in range(privacy.size):
+        now = privacy[i] < pull
+        if now:
+            n_part += 1
+            if bit and not part[i]:
+                cover[i] |= bit
+                if base.size:
+                    base[i] |= bit
+        part[i] = now
+    return n_part
+
+
+def participate(
+    privacy: NDArray[np.float32],
+    pull: np.float32,
+    part: NDArray[np.bool_],
+    cover: NDArray[np.uint8],
+    base: NDArray[np.uint8],
+    bit: int,
+) -> int:
+    """``part = privacy < pull`` in place; who joins gets `bit` in `cover` (and `base`, if sized).
+
+    Returns how many take part. The same as ``now = privacy < pull; joined =
+    flatnonzero(now & ~part); cover[joined] |= bit; base[joined] |= bit; part[:] =
+    now`` in one pass with no temporary of n.
+    """
+    return int(_participate(privacy, np.float32(pull), part, cover, base, np.uint8(bit)))

@@ -80,13 +80,13 @@ def participate(state: State, plan: Plan) -> None:
     pull = float(np.float32(float(q.perk) + float(q.exclusion_cost) * state.part_share))
     if pull == state.part_pull:
         return  # the same pull: the same people (c_i is fixed)
+    from scslab.regime import fused  # numba: imported on first use
+
     state.part_pull = pull
-    part = state.privacy < np.float32(pull)
-    if plan.participation_bit:
-        joined = np.flatnonzero(part & ~state.part)
-        state.cover[joined] |= np.uint8(plan.participation_bit)
-        base = vars(state).get("cover_base")  # the adaptive authority rebuilds cover from it
-        if base is not None and base.size == state.cover.size:
-            base[joined] |= np.uint8(plan.participation_bit)
-    state.part = part
-    state.part_share = int(np.count_nonzero(part)) / max(int(state.n_home_adults), 1)
+    base = vars(state).get("cover_base")  # the adaptive authority rebuilds cover from it
+    if base is None or base.size != state.cover.size:
+        base = np.empty(0, np.uint8)
+    n_part = fused.participate(
+        state.privacy, np.float32(pull), state.part, state.cover, base, plan.participation_bit
+    )
+    state.part_share = n_part / max(int(state.n_home_adults), 1)

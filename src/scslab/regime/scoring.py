@@ -81,13 +81,9 @@ def repair(state: State) -> NDArray[np.int64]:
     """Clear the record of people clean for ``record_ttl`` steps; return them."""
     ttl = int(state.params.scoring.record_ttl)
     t = int(state.step)
-    lr = state.last_record
-    due = np.flatnonzero((lr >= 0) & (lr <= t - ttl)).astype(np.int64)
-    if due.size:
-        state.view[due] = 0
-        state.pts_wrong[due] = 0.0
-        state.last_record[due] = -1
-    return due
+    from scslab.regime import fused  # numba: imported on first use
+
+    return fused.repair(state.last_record, state.view, state.pts_wrong, t - ttl)
 
 
 def firm_rating_of(params: Any, records: NDArray[Any]) -> NDArray[np.int8]:
