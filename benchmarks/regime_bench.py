@@ -45,6 +45,7 @@ import numpy as np
 
 from scslab.api import available_memory
 from scslab.engine import Streams, seed_material, seed_sequence
+from scslab.engine.memory import reuse_freed_memory
 from scslab.scenario import kernel, load_scenario
 
 DRAWS_PER_S = 110e6  # measured: single-threaded numpy, PCG64, float32
@@ -178,12 +179,12 @@ def _maxrss() -> int:
 
 
 def bench_in_child(
-    preset: str, size: int, steps: int, collect_every: int, warmup: int
+    preset: str, size: int, steps: int, collect_every: int, warmup: int, no_reuse: bool = False
 ) -> dict[str, Any]:
     """`bench` in a fresh interpreter, so that its peak memory is this size's alone."""
     argv = [sys.executable, __file__, "--preset", preset, "--sizes", str(size)]
     argv += ["--steps", str(steps), "--collect-every", str(collect_every)]
-    argv += ["--warmup", str(warmup), "--child"]
+    argv += ["--warmup", str(warmup), "--child"] + (["--no-reuse"] if no_reuse else [])
     done = subprocess.run(argv, capture_output=True, text=True, check=True)
     row: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
     return row
@@ -202,10 +203,18 @@ def main() -> None:
     )
     ap.add_argument("--collect-every", type=int, default=30)
     ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument(
+        "--no-reuse",
+        action="store_true",
+        help="leave glibc's malloc as it is (`scslab run` keeps freed memory for reuse: "
+        "scslab.engine.memory.reuse_freed_memory)",
+    )
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     steps = args.steps * len(args.sizes) if len(args.steps) == 1 else args.steps
     if args.child:  # one size, measured in this process: the row as JSON
+        if not args.no_reuse:
+            reuse_freed_memory()  # as `scslab run` does
         row = bench(args.preset, args.sizes[0], steps[0], args.collect_every, args.warmup)
         print(json.dumps(row))
         return
@@ -220,7 +229,9 @@ def main() -> None:
                 file=sys.stderr,
             )
             continue
-        rows.append(bench_in_child(args.preset, n, s, args.collect_every, args.warmup))
+        rows.append(
+            bench_in_child(args.preset, n, s, args.collect_every, args.warmup, args.no_reuse)
+        )
         print(f"{n:,} people done", file=sys.stderr, flush=True)
     if not rows:
         return

@@ -137,6 +137,7 @@ def _add_run(sub: Any) -> None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from scslab import api
+    from scslab.engine.memory import reuse_freed_memory
     from scslab.results import prepare_out_dir
     from scslab.results.checkpoint import load_checkpoint, remove_checkpoint, save_checkpoint
     from scslab.scenario import kernel, load_scenario
@@ -146,6 +147,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from scslab.extras import require_extra
 
         require_extra("report", "run --report")
+    reuse_freed_memory()  # large temporaries reuse freed pages (docs/benchmarks.md)
     resume = None
     replicates = args.replicates
     if replicates is not None and (args.resume is not None or args.checkpoint_every):
