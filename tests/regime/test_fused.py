@@ -235,3 +235,65 @@ def test_participate_is_the_numpy_expression(with_base):
     np.testing.assert_array_equal(cover, want_cover)
     if with_base:
         np.testing.assert_array_equal(base, want_cover)
+
+
+def _rebuild_numpy(sanc, restr, persons, origin, masks, n_domains, indptr, indices, sanc_n):
+    """The numpy expressions `sanctions.rebuild` used before `fused.rebuild`."""
+    from scslab.population.network import count_changes
+    from scslab.regime.tables import EVER, ORIG_OWN, ORIGIN_BIT, OWN, SANCTIONED
+
+    old = sanc.copy()
+    restr.fill(0)
+    sanc &= EVER
+    for o, bit in enumerate(ORIGIN_BIT):
+        sel = origin == o
+        sanc[persons[sel]] |= bit
+        if o == ORIG_OWN:
+            sanc[persons[sel]] |= EVER
+    for b in range(n_domains):
+        sel = (masks >> b) & 1 == 1
+        restr[persons[sel]] |= np.uint8(1 << b)
+    count_changes(indptr, indices, sanc, old, sanc_n, mask=int(SANCTIONED))
+    listed = np.unique(persons)
+    counts = np.bincount(restr[listed], minlength=256).astype(np.int64)
+    counts[0] += sanc.size - listed.size
+    return counts, int(np.count_nonzero(sanc & OWN))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_rebuild_is_the_numpy_expressions(seed):
+    """``fused.rebuild`` gives the bits, restrictions, neighbour counts and tallies of before."""
+    from scipy import sparse
+
+    from scslab.regime.fused import rebuild
+    from scslab.regime.tables import EVER, ORIGIN_BIT, SANCTIONED
+
+    rng = np.random.default_rng(seed)
+    n, n_domains = 3000, 5
+    adj = sparse.random(n, n, density=0.003, random_state=seed, format="csr")
+    adj = ((adj + adj.T) > 0).astype(np.int8).tocsr()
+    indptr, indices = adj.indptr.astype(np.int64), adj.indices.astype(np.int32)
+
+    def table(rows):
+        persons = rng.integers(0, n, rows).astype(np.int32)  # repeats: several rows a person
+        origin = rng.integers(0, ORIGIN_BIT.size, rows).astype(np.uint8)
+        masks = rng.integers(0, 256, rows).astype(np.uint8)  # bits beyond the domains too
+        return persons, origin, masks
+
+    # a state as the previous rebuild left it, plus EVER here and there
+    sanc = np.where(rng.random(n) < 0.2, EVER, 0).astype(np.uint8)
+    restr = np.zeros(n, np.uint8)
+    sanc_n = np.zeros(n, np.int32)
+    _rebuild_numpy(sanc, restr, *table(400), n_domains, indptr, indices, sanc_n)
+    on = (sanc & SANCTIONED) != 0
+    assert (sanc_n == adj @ on.astype(np.int64)).all()  # the counts are the ties' tallies
+    sanc[rng.integers(0, n, 30)] |= ORIGIN_BIT[3]  # a bit set outside the table is cleared
+    new = table(500)
+    ref = sanc.copy(), restr.copy(), sanc_n.copy()
+    want = _rebuild_numpy(*ref[:2], *new, n_domains, indptr, indices, ref[2])
+    got = rebuild(sanc, restr, *new, n_domains, indptr, indices, sanc_n)
+    np.testing.assert_array_equal(sanc, ref[0])
+    np.testing.assert_array_equal(restr, ref[1])
+    np.testing.assert_array_equal(sanc_n, ref[2])
+    np.testing.assert_array_equal(got[0], want[0])
+    assert got[1] == want[1]

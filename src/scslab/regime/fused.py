@@ -402,3 +402,133 @@ def participate(
     now`` in one pass with no temporary of n.
     """
     return int(_participate(privacy, np.float32(pull), part, cover, base, np.uint8(bit)))
+
+
+# --------------------------------------------------------------------------- sanctions' rebuild
+_SEEN = 128  # a spare bit of ``sanc``: a person already counted in this rebuild
+
+
+@_jit
+def _rebuild(  # noqa: PLR0913 - one flat argument list: numba compiles it once
+    sanc: Any,
+    restr: Any,
+    persons: Any,
+    origin: Any,
+    masks: Any,
+    origin_bit: Any,
+    own_origin: int,
+    ever: Any,
+    sanctioned: Any,
+    own: Any,
+    domains: Any,
+    indptr: Any,
+    indices: Any,
+    sanc_n: Any,
+    restr_counts: Any,
+) -> tuple[int, int]:  # pragma: no cover - numba
+    keep = ever
+    # 1. the people marked by the table before: every bit but EVER, or a restriction
+    n_prev = 0
+    for i in range(sanc.size):
+        if (sanc[i] & ~keep) != 0 or restr[i] != 0:
+            n_prev += 1
+    prev = np.empty(n_prev, np.int64)
+    was = np.empty(n_prev, np.uint8)
+    j = 0
+    for i in range(sanc.size):
+        if j == n_prev:
+            break
+        if (sanc[i] & ~keep) != 0 or restr[i] != 0:
+            prev[j] = i
+            was[j] = sanc[i]
+            sanc[i] &= keep
+            restr[i] = 0
+            j += 1
+    # 2. the table's rows
+    for r in range(persons.size):
+        p = persons[r]
+        sanc[p] |= origin_bit[origin[r]]
+        if origin[r] == own_origin:
+            sanc[p] |= ever
+        restr[p] |= masks[r] & domains
+    # 3. neighbour counts of who entered or left SANCTIONED; restrictions and own, per person
+    seen_bit = np.uint8(_SEEN)
+    n_listed = 0
+    n_own = 0
+    for j in range(n_prev):
+        p = prev[j]
+        _count_one(p, was[j], sanc[p], sanctioned, indptr, indices, sanc_n)
+        sanc[p] |= seen_bit
+    for r in range(persons.size):
+        p = persons[r]
+        if (sanc[p] & seen_bit) == 0:
+            _count_one(p, keep & sanc[p], sanc[p], sanctioned, indptr, indices, sanc_n)
+            sanc[p] |= seen_bit
+    # the people of the table, once each: their restrictions and OWN; clear the mark
+    for r in range(persons.size):
+        p = persons[r]
+        if (sanc[p] & seen_bit) != 0:
+            sanc[p] &= ~seen_bit
+            n_listed += 1
+            restr_counts[restr[p]] += 1
+            if (sanc[p] & own) != 0:
+                n_own += 1
+    for j in range(n_prev):  # people who left the table
+        sanc[prev[j]] &= ~seen_bit
+    return n_listed, n_own
+
+
+@_jit
+def _count_one(
+    p: Any, old: Any, new: Any, sanctioned: Any, indptr: Any, indices: Any, counts: Any
+) -> None:  # pragma: no cover - numba
+    on = (new & sanctioned) != 0
+    if on != ((old & sanctioned) != 0):
+        step = 1 if on else -1
+        for r in range(indptr[p], indptr[p + 1]):
+            counts[indices[r]] += step
+
+
+def rebuild(  # noqa: PLR0913 - the table's columns and the people's fields
+    sanc: NDArray[np.uint8],
+    restr: NDArray[np.uint8],
+    persons: NDArray[Any],
+    origin: NDArray[Any],
+    masks: NDArray[Any],
+    n_domains: int,
+    indptr: NDArray[Any],
+    indices: NDArray[Any],
+    sanc_n: NDArray[Any],
+) -> tuple[NDArray[np.int64], int]:
+    """Set ``sanc`` and ``restr`` from the listings table, in place; return (restr counts, own).
+
+    As `sanctions.rebuild`'s numpy expressions did: every bit of ``sanc`` but EVER
+    comes from the table's rows (EVER is added for OWN rows), ``restr`` is the OR of
+    the rows' masks over the `n_domains` domains, the ties of whoever entered or left
+    SANCTIONED gain or lose 1 in `sanc_n`. Only the people marked before (found in
+    one read of ``sanc`` and ``restr``) and the table's people are touched. Returns
+    the count of people per ``restr`` value (256, int64) and how many people are OWN.
+    """
+    from scslab.regime.tables import EVER, ORIG_OWN, ORIGIN_BIT, OWN, SANCTIONED
+
+    assert not (int(ORIGIN_BIT.max()) | int(EVER)) & _SEEN  # the spare bit is free
+    counts = np.zeros(256, np.int64)
+    n_listed, n_own = _rebuild(
+        sanc,
+        restr,
+        persons,
+        origin,
+        masks,
+        ORIGIN_BIT,
+        int(ORIG_OWN),
+        np.uint8(EVER),
+        np.uint8(SANCTIONED),
+        np.uint8(OWN),
+        np.uint8((1 << n_domains) - 1),
+        indptr,
+        indices,
+        sanc_n,
+        counts,
+    )
+    counts[0] += sanc.size - int(n_listed)
+    return counts, int(n_own)

@@ -18,7 +18,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scslab.engine import State
-from scslab.population.network import count_changes
 from scslab.population.people import ABROAD, CHILD, household_of
 from scslab.regime import harm
 from scslab.regime.plan import Plan, p_detect
@@ -27,17 +26,13 @@ from scslab.regime.tables import (
     BASIS_FAMILY,
     BASIS_MISLINKED,
     BASIS_TRUE,
-    EVER,
     LISTINGS,
     NO_CAUSE,
     NO_LIST,
     ORIG_DIASPORA,
     ORIG_OWN,
     ORIG_RED,
-    ORIGIN_BIT,
-    OWN,
     POPCOUNT,
-    SANCTIONED,
     append,
     keep,
     unique_ints,
@@ -434,36 +429,24 @@ def enter(
 def rebuild(state: State, plan: Plan) -> None:
     """Rebuild ``restr``, ``sanc``, ``sanc_n`` and the day's constants from the listings table."""
     if state.ls_dirty:
-        n = state.flags.size
-        old = state.sanc.copy()  # the SANCTIONED bits before (count_changes reads them)
-        state.restr.fill(0)
-        state.sanc &= EVER
-        persons = state.ls_person
+        from scslab.regime import fused  # numba: imported on first use
+
+        state.restr_counts, state.n_own = fused.rebuild(
+            state.sanc,
+            state.restr,
+            state.ls_person,
+            state.ls_origin,
+            state.ls_mask,
+            len(plan.domain_names),
+            state.net_indptr,
+            state.net_indices,
+            state.sanc_n,
+        )
         origin = state.ls_origin
-        masks = state.ls_mask
-        for o, bit in enumerate(ORIGIN_BIT):
-            sel = origin == o
-            if sel.any():
-                state.sanc[persons[sel]] |= bit
-                if o == ORIG_OWN:
-                    state.sanc[persons[sel]] |= EVER
-        for b in range(len(plan.domain_names)):
-            sel = (masks >> b) & 1 == 1
-            if sel.any():
-                state.restr[persons[sel]] |= np.uint8(1 << b)
-        nets = state.net_indptr, state.net_indices
-        count_changes(*nets, state.sanc, old, state.sanc_n, mask=int(SANCTIONED))
-        del old
-        # restr is 0 but for the people in the table: count theirs, not all n bytes
-        listed = unique_ints(persons)
-        state.restr_counts = np.bincount(state.restr[listed], minlength=256).astype(np.int64)
-        state.restr_counts[0] += n - listed.size
         state.red_benefit = float(
             plan.list_benefit[state.ls_list[origin == ORIG_RED].astype(np.int64)].sum()
         )
-        state.n_own = int(np.count_nonzero(state.sanc & OWN))
         state.ls_dirty = False
-        del n
 
 
 def apply(state: State, plan: Plan, rng: np.random.Generator) -> None:
