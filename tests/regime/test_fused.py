@@ -297,3 +297,26 @@ def test_rebuild_is_the_numpy_expressions(seed):
     np.testing.assert_array_equal(sanc_n, ref[2])
     np.testing.assert_array_equal(got[0], want[0])
     assert got[1] == want[1]
+
+
+def test_risk_candidates_is_the_numpy_expression():
+    """``fused.risk_candidates``: a record or a sanctioned tie, but the skipped flags and bits."""
+    from scslab.population.people import ABROAD, CHILD
+    from scslab.regime.fused import risk_candidates
+    from scslab.regime.tables import PREEMPT
+
+    rng = np.random.default_rng(9)
+    n = 5000
+    last_record = np.where(rng.random(n) < 0.2, rng.integers(0, 40, n), -1).astype(np.int32)
+    sanc_n = np.where(rng.random(n) < 0.2, rng.integers(1, 4, n), 0).astype(np.uint16)
+    flags = rng.integers(0, 256, n).astype(np.uint8)
+    sanc = rng.integers(0, 256, n).astype(np.uint8)
+    skip_flags, skip_sanc = int(CHILD | ABROAD), int(PREEMPT)
+    want = np.flatnonzero(
+        ((last_record >= 0) | (sanc_n > 0))
+        & ((flags & skip_flags) == 0)
+        & ((sanc & skip_sanc) == 0)
+    )
+    got = risk_candidates(last_record, sanc_n, flags, sanc, skip_flags, skip_sanc)
+    assert got.dtype == np.int64 and want.size > 100
+    np.testing.assert_array_equal(got, want)

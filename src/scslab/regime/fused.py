@@ -532,3 +532,52 @@ def rebuild(  # noqa: PLR0913 - the table's columns and the people's fields
     )
     counts[0] += sanc.size - int(n_listed)
     return counts, int(n_own)
+
+
+# --------------------------------------------------------------------------- pre-emption
+@_jit
+def _risk_candidates(
+    last_record: Any, sanc_n: Any, flags: Any, sanc: Any, skip_flags: Any, skip_sanc: Any
+) -> Any:  # pragma: no cover - numba
+    n_cand = 0
+    for i in range(flags.size):
+        if (
+            (last_record[i] >= 0 or sanc_n[i] > 0)
+            and (flags[i] & skip_flags) == 0
+            and (sanc[i] & skip_sanc) == 0
+        ):
+            n_cand += 1
+    cand = np.empty(n_cand, np.int64)
+    j = 0
+    for i in range(flags.size):
+        if j == n_cand:
+            break
+        if (
+            (last_record[i] >= 0 or sanc_n[i] > 0)
+            and (flags[i] & skip_flags) == 0
+            and (sanc[i] & skip_sanc) == 0
+        ):
+            cand[j] = i
+            j += 1
+    return cand
+
+
+def risk_candidates(
+    last_record: NDArray[Any],
+    sanc_n: NDArray[Any],
+    flags: NDArray[np.uint8],
+    sanc: NDArray[np.uint8],
+    skip_flags: int,
+    skip_sanc: int,
+) -> NDArray[np.int64]:
+    """People with a record or a sanctioned tie, but for those with `skip_flags` / `skip_sanc`.
+
+    ``flatnonzero(((last_record >= 0) | (sanc_n > 0)) & (flags & skip_flags == 0) &
+    (sanc & skip_sanc == 0))`` in two reads and no temporary of n.
+    """
+    return cast(
+        NDArray[np.int64],
+        _risk_candidates(
+            last_record, sanc_n, flags, sanc, np.uint8(skip_flags), np.uint8(skip_sanc)
+        ),
+    )

@@ -32,10 +32,14 @@ def flag(state: State, plan: Plan) -> int:
     threshold = preemption_threshold(state)  # the adaptive authority's while it adapts
     if float(sigmoid(p.bias)) >= threshold:
         cand = np.arange(state.flags.size, dtype=np.int64)
-    else:
-        cand = np.flatnonzero((state.last_record >= 0) | (state.sanc_n > 0)).astype(np.int64)
-    ok = ((state.flags[cand] & (CHILD | ABROAD)) == 0) & ((state.sanc[cand] & PREEMPT) == 0)
-    cand = cand[ok]
+        ok = ((state.flags[cand] & (CHILD | ABROAD)) == 0) & ((state.sanc[cand] & PREEMPT) == 0)
+        cand = cand[ok]
+    else:  # people with a record or a sanctioned tie, at home, adult, not yet flagged
+        from scslab.regime import fused  # numba: imported on first use
+
+        cand = fused.risk_candidates(
+            state.last_record, state.sanc_n, state.flags, state.sanc, CHILD | ABROAD, PREEMPT
+        )
     if cand.size == 0:
         return 0
     view = state.view[cand]
