@@ -320,3 +320,39 @@ def test_risk_candidates_is_the_numpy_expression():
     got = risk_candidates(last_record, sanc_n, flags, sanc, skip_flags, skip_sanc)
     assert got.dtype == np.int64 and want.size > 100
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_update_wrong_is_wrongly_sanctioned_and_count_changes(seed):
+    """``fused.update_wrong`` gives `wrongly_sanctioned`'s people and the ties' counts."""
+    from types import SimpleNamespace
+
+    from scipy import sparse
+
+    from scslab.population.network import count_changes
+    from scslab.regime.fused import update_wrong
+    from scslab.regime.legitimacy import wrongly_sanctioned
+    from scslab.regime.tables import ORIGIN_BIT
+
+    rng = np.random.default_rng(seed)
+    n, rows = 3000, 600
+    adj = sparse.random(n, n, density=0.003, random_state=seed, format="csr")
+    adj = ((adj + adj.T) > 0).astype(np.int8).tocsr()
+    indptr, indices = adj.indptr.astype(np.int64), adj.indices.astype(np.int32)
+    persons = rng.integers(0, n, rows).astype(np.int32)
+    origin = rng.integers(0, ORIGIN_BIT.size, rows).astype(np.uint8)
+    basis = rng.integers(0, 4, rows).astype(np.uint8)
+    sanc = np.zeros(n, np.uint8)
+    sanc[persons] |= ORIGIN_BIT[origin]
+    sanc[rng.integers(0, n, 50)] |= 32  # EVER alone is no sanction
+    wrong = rng.random(n) < 0.05  # last step's, some of them no longer sanctioned
+    wrong_n = (adj @ wrong.astype(np.int64)).astype(np.uint16)
+    state = SimpleNamespace(sanc=sanc.copy(), ls_person=persons, ls_origin=origin, ls_basis=basis)
+    want = wrongly_sanctioned(state)
+    want_n = wrong_n.copy()
+    want_ties = count_changes(indptr, indices, want, wrong.copy(), want_n)
+    ties = update_wrong(wrong, sanc, persons, origin, basis, indptr, indices, wrong_n)
+    np.testing.assert_array_equal(wrong, want)
+    np.testing.assert_array_equal(wrong_n, want_n)
+    np.testing.assert_array_equal(sanc, state.sanc)  # the spare bit is cleared again
+    assert ties == want_ties and want.sum() > 20

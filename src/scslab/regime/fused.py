@@ -581,3 +581,83 @@ def risk_candidates(
             last_record, sanc_n, flags, sanc, np.uint8(skip_flags), np.uint8(skip_sanc)
         ),
     )
+
+
+# --------------------------------------------------------------------------- wrongly sanctioned
+@_jit
+def _wrong_of(p: Any, sanc: Any, sanctioned: Any, rightly: Any) -> bool:  # pragma: no cover
+    return (sanc[p] & sanctioned) != 0 and (sanc[p] & rightly) == 0
+
+
+@_jit
+def _update_wrong(  # noqa: PLR0913 - one flat argument list: numba compiles it once
+    wrong: Any,
+    sanc: Any,
+    persons: Any,
+    origin: Any,
+    basis: Any,
+    red: int,
+    true_basis: int,
+    sanctioned: Any,
+    indptr: Any,
+    indices: Any,
+    wrong_n: Any,
+) -> int:  # pragma: no cover - numba
+    rightly = np.uint8(_SEEN)  # the spare bit marks who has a true listing in force
+    for r in range(persons.size):
+        if origin[r] != red and basis[r] == true_basis:
+            sanc[persons[r]] |= rightly
+    change = 0
+    for i in range(wrong.size):  # who was wrongly sanctioned: still?
+        if wrong[i] and not _wrong_of(i, sanc, sanctioned, rightly):
+            wrong[i] = False
+            for r in range(indptr[i], indptr[i + 1]):
+                wrong_n[indices[r]] -= 1
+            change -= indptr[i + 1] - indptr[i]
+    for r in range(persons.size):  # the table's people: newly wrongly sanctioned?
+        p = persons[r]
+        if not wrong[p] and _wrong_of(p, sanc, sanctioned, rightly):
+            wrong[p] = True
+            for k in range(indptr[p], indptr[p + 1]):
+                wrong_n[indices[k]] += 1
+            change += indptr[p + 1] - indptr[p]
+    for r in range(persons.size):
+        sanc[persons[r]] &= ~rightly
+    return change
+
+
+def update_wrong(  # noqa: PLR0913 - the table's columns and the people's fields
+    wrong: NDArray[np.bool_],
+    sanc: NDArray[np.uint8],
+    persons: NDArray[Any],
+    origin: NDArray[Any],
+    basis: NDArray[Any],
+    indptr: NDArray[Any],
+    indices: NDArray[Any],
+    wrong_n: NDArray[Any],
+) -> int:
+    """``wrong`` := sanctioned now with no listing in force on a true record, in place.
+
+    The same as `legitimacy.wrongly_sanctioned` followed by `count_changes` into
+    `wrong_n` (each tie of who became wrongly sanctioned gains 1, of who stopped
+    loses 1), with no temporary of n: who can change is who was wrongly sanctioned
+    (one read of `wrong`) and the people of the table. Returns the change in
+    ``wrong_n.sum()``.
+    """
+    from scslab.regime.tables import BASIS_TRUE, ORIG_RED, SANCTIONED
+
+    return int(
+        _update_wrong(
+            wrong,
+            sanc,
+            persons,
+            origin,
+            basis,
+            int(ORIG_RED),
+            int(BASIS_TRUE),
+            np.uint8(SANCTIONED),
+            indptr,
+            indices,
+            wrong_n,
+        )
+    )

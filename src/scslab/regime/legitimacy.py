@@ -32,7 +32,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scslab.engine import State
-from scslab.population.network import count_changes
 from scslab.population.people import CHILD
 from scslab.regime.plan import Plan
 from scslab.regime.tables import BASIS_TRUE, ORIG_RED, SANCTIONED
@@ -84,12 +83,20 @@ def update(state: State, plan: Plan) -> None:
     if not plan.legitimacy:
         return
     q = state.params.legitimacy
-    wrong = wrongly_sanctioned(state)
-    ties = count_changes(state.net_indptr, state.net_indices, wrong, state.wrong, state.wrong_n)
-    state.wrong_ties = int(state.wrong_ties) + ties
-    state.wrong = wrong
-
     from scslab.regime import fused  # numba: imported on first use, as in models.epstein
+
+    # wrong := wrongly_sanctioned(state), wrong_n following, touching only who can change
+    ties = fused.update_wrong(
+        state.wrong,
+        state.sanc,
+        state.ls_person,
+        state.ls_origin,
+        state.ls_basis,
+        state.net_indptr,
+        state.net_indices,
+        state.wrong_n,
+    )
+    state.wrong_ties = int(state.wrong_ties) + ties
 
     # one fused pass (`fused.legitimacy`), bit for bit the numpy expressions:
     #   d = (L0 - L) reversion + prop_effect propaganda (1 - L) - net_effect wrong_n / deg
