@@ -309,7 +309,7 @@ def _expire_sorted(records: Any, true: Any, rec: Any) -> None:  # pragma: no cov
     """
     k = rec.size
     j = 0
-    start = 0
+    start = np.int64(0)
     for f in range(records.size):
         if j >= k:
             return
@@ -567,8 +567,8 @@ def risk_candidates(
     sanc_n: NDArray[Any],
     flags: NDArray[np.uint8],
     sanc: NDArray[np.uint8],
-    skip_flags: int,
-    skip_sanc: int,
+    skip_flags: int | np.integer[Any],
+    skip_sanc: int | np.integer[Any],
 ) -> NDArray[np.int64]:
     """People with a record or a sanctioned tie, but for those with `skip_flags` / `skip_sanc`.
 
