@@ -130,7 +130,7 @@ def violations(
     c_hat = perceived_cost(record_cost(state, plan, cand), plan.ambiguity_firm, plan.prior_cost)
     ratio = sigmoid(beta * (g - p_hat * c_hat)) / sigmoid(beta * g)
     accept = m[state.firm_sector[cand]] / m_max * ratio
-    return unique_ints(cand[u < accept])
+    return unique_ints(cand[u < accept], state.firm_rep.size)
 
 
 def record(

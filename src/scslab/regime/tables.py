@@ -106,14 +106,22 @@ def candidates(rng: np.random.Generator, n: int, p_max: float) -> NDArray[np.int
     return rng.integers(0, n, size=k)
 
 
-def unique_ints(a: NDArray[Any]) -> NDArray[Any]:
+def unique_ints(a: NDArray[Any], bound: int | None = None) -> NDArray[Any]:
     """``np.unique(a)`` of an integer array (sorted, distinct, same dtype), by sorting.
 
     numpy 2.4's ``np.unique`` hashes: on 2 x 10^5 random int64 it took 178 ms here
     against 8 ms for a sort and a comparison of neighbours (2.9 s against 0.11 s
-    on 2 x 10^6), and a step calls it on every list of people it touches.
+    on 2 x 10^6), and a step calls it on every list of people it touches. With
+    `bound` (every value in ``0 .. bound-1``) and many values, they are marked in
+    a table of `bound` flags instead (1.9 x 10^5 values below 3 x 10^6: 5 ms
+    against 13 ms).
     """
-    s = np.sort(np.asarray(a).ravel())
+    a = np.asarray(a).ravel()
+    if bound is not None and a.size > bound // 32:
+        mark = np.zeros(bound, bool)
+        mark[a] = True
+        return np.flatnonzero(mark).astype(a.dtype)
+    s = np.sort(a)
     if s.size < 2:
         return s
     keep = np.empty(s.size, bool)
