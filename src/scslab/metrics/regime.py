@@ -9,21 +9,40 @@ from numpy.typing import NDArray
 
 from scslab.engine import State
 from scslab.engine.describe import Category, Description, Lever, Measure
-from scslab.population.people import ABROAD, CHILD, PRIVATE
+from scslab.metrics._census import (
+    ABROAD_SPEAKERS,
+    ADULTS,
+    AFFECTED,
+    APPROVE_ADULTS,
+    EMPLOYED,
+    EMPLOYEE_RESTRICTED,
+    EVER_PEOPLE,
+    FAMILY_PEOPLE,
+    G_HOUSEHOLDS,
+    G_M2,
+    G_PEOPLE,
+    G_SANCTIONED,
+    G_Y2,
+    G_YM,
+    GAP_ADULTS,
+    OWN_PEOPLE,
+    PRIVATE_ADULTS,
+    PUBLIC_ADULTS,
+    RED_PEOPLE,
+    SANCTIONED_PEOPLE,
+    Census,
+    census,
+    count_groups,
+    tally,
+)
 from scslab.regime.abroad import foreign_measures
 from scslab.regime.authority import preemption_threshold, speech_penalty, window_cost
 from scslab.regime.tables import (
     BASIS_FALSE,
     BASIS_NAMES,
     BASIS_TRUE,
-    DFAM,
-    EMPLOYEE,
-    EVER,
-    FAMILY,
     ORIG_PREEMPT,
     ORIG_RED,
-    OWN,
-    RED,
     SANCTIONED,
 )
 
@@ -50,22 +69,25 @@ def group_rates(
     divided by ``p^2``: sanctions spill over within a household, so its members
     are not independent draws. With households of one it is Katz's
     ``1/c - 1/n`` (up to ``H/(H-1)``). A group lives in whole households.
+    `hh_start` runs from 0 to n (every person in one household).
     """
-    starts = np.asarray(hh_start, dtype=np.int64)
-    sizes_h = starts[1:] - starts[:-1]
-    g_h = group[starts[:-1]].astype(np.int64)
-    who = np.flatnonzero(sanctioned)
-    counts = np.bincount(group[who].astype(np.int64), minlength=n_groups)
-    sizes = np.bincount(group, minlength=n_groups)
-    n_hh = np.bincount(g_h, minlength=n_groups)
-    p = np.divide(counts, sizes, out=np.zeros(n_groups), where=sizes > 0)
-    # sum_h (y_h - p m_h)^2 = sum y_h^2 - 2 p sum y_h m_h + p^2 sum m_h^2, where y_h is
-    # nonzero only in households with a sanctioned member (few): no pass over people
-    hh, y_h = np.unique(np.searchsorted(starts, who, side="right") - 1, return_counts=True)
-    m_h = sizes_h[hh].astype(np.float64)
-    y2 = np.bincount(g_h[hh], weights=y_h.astype(np.float64) ** 2, minlength=n_groups)
-    ym = np.bincount(g_h[hh], weights=y_h * m_h, minlength=n_groups)
-    m2 = np.bincount(g_h, weights=sizes_h.astype(np.float64) ** 2, minlength=n_groups)
+    return _group_variance(count_groups(sanctioned, group, hh_start, n_groups))
+
+
+def _group_variance(
+    by_group: NDArray[np.int64],
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """`group_rates` from the per-group sums of one pass over the households (`_census`).
+
+    With y_h the sanctioned members of household h and m_h its members,
+    ``sum_h (y_h - p m_h)^2 = sum y_h^2 - 2 p sum y_h m_h + p^2 sum m_h^2``; the three
+    sums are integers, summed exactly, as a float64 ``bincount`` of them would be.
+    """
+    counts = by_group[G_SANCTIONED]
+    sizes = by_group[G_PEOPLE]
+    n_hh = by_group[G_HOUSEHOLDS]
+    y2, ym, m2 = (by_group[row].astype(np.float64) for row in (G_Y2, G_YM, G_M2))
+    p = np.divide(counts, sizes, out=np.zeros(counts.size), where=sizes > 0)
     ss = np.maximum(y2 - 2.0 * p * ym + p**2 * m2, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         var_p = n_hh / np.maximum(n_hh - 1, 1) * ss / np.maximum(sizes, 1) ** 2
@@ -146,44 +168,46 @@ def measure(state: State, plan: Any) -> dict[str, float]:
         out[f"acts_{name}"] = float(state.s_acts[k]) / home_adults
     out["disfavoured_rate"] = float(state.s_acts[plan.disfavoured].sum()) / home_adults
 
+    # the people, counted in one pass (no temporary of n entries)
+    t = int(state.step)
+    groups = state.params.population.groups
+    firm_on = state.firm_sanc_until >= t  # firms under a sanction of their own now
+    cen = census(state, firm_on, len(groups))
+    tot = cen.totals.tolist()
+
     # dissent
-    adult = (state.flags & CHILD) == 0
-    private = ((state.flags & PRIVATE) != 0)[adult]
-    public = state.speaks[adult]
-    out["dissent_private"] = float(private.mean()) if private.size else 0.0
-    out["dissent_public"] = float(public.mean()) if public.size else 0.0
-    legit = state.legit[adult]
-    out["approval"] = float(np.count_nonzero(legit > np.float32(0.5))) / max(legit.size, 1)
+    n_adult = tot[ADULTS]
+    out["dissent_private"] = ratio(tot[PRIVATE_ADULTS], n_adult, 0.0)
+    out["dissent_public"] = ratio(tot[PUBLIC_ADULTS], n_adult, 0.0)
+    out["approval"] = float(tot[APPROVE_ADULTS]) / max(n_adult, 1)
     out["participation_share"] = float(state.part_share)
-    out["falsification_gap"] = falsification_gap(private, public)
+    out["falsification_gap"] = ratio(tot[GAP_ADULTS], n_adult, 0.0)
     out[f"acts_{plan.act_names[plan.speech]}"] = out["dissent_public"]
-    abroad = (state.flags & ABROAD) != 0
-    out["diaspora_dissent_public"] = ratio(
-        np.count_nonzero(state.speaks & abroad), int(state.n_abroad), 0.0
-    )
+    out["diaspora_dissent_public"] = ratio(tot[ABROAD_SPEAKERS], int(state.n_abroad), 0.0)
     out["association_share"] = ratio(int(state.n_members), int(state.n_abroad), 0.0)
 
     # sanctions
-    sanctioned = (state.sanc & SANCTIONED) != 0
-    n_sanc = int(np.count_nonzero(sanctioned))
+    n_sanc = tot[SANCTIONED_PEOPLE]
     live = state.ls_origin != ORIG_RED
     person = state.ls_person[live]
     basis = state.ls_basis[live]
-    rightly = np.zeros(n, dtype=bool)
-    rightly[person[basis == BASIS_TRUE]] = True
-    wrongly = sanctioned & ~rightly
+    # wrongly sanctioned: sanctioned with no row in force on a true record (`rightly`)
+    rightly = np.unique(person[basis == BASIS_TRUE])
     out["sanctioned_share"] = n_sanc / n
-    out["wrongly_sanctioned_share"] = ratio(np.count_nonzero(wrongly), n_sanc, 0.0)
+    n_wrong = n_sanc - np.count_nonzero((state.sanc[rightly] & SANCTIONED) != 0)
+    out["wrongly_sanctioned_share"] = ratio(n_wrong, n_sanc, 0.0)
     for b, name in enumerate(BASIS_NAMES, start=BASIS_FALSE):
         on_b = np.unique(person[basis == b])
-        out[f"wrongly_sanctioned_{name}"] = ratio(np.count_nonzero(wrongly[on_b]), n_sanc, 0.0)
+        wrong_b = ((state.sanc[on_b] & SANCTIONED) != 0) & ~np.isin(
+            on_b, rightly, assume_unique=True
+        )
+        out[f"wrongly_sanctioned_{name}"] = ratio(np.count_nonzero(wrong_b), n_sanc, 0.0)
     out["restriction_person_days"] = float(state.c_person_days) / n
-    out["family_sanctioned"] = float(np.count_nonzero((state.sanc & (FAMILY | DFAM)) != 0)) / n
+    out["family_sanctioned"] = float(tot[FAMILY_PEOPLE]) / n
     out["amplification"] = ratio(state.c_domains_imposed, state.c_trigger_recorded, 0.0)
     out["state_precision"] = ratio(state.c_records_correct, state.c_records, 1.0)
     out["state_recall"] = ratio(state.c_unlawful_recorded, state.c_unlawful_acts, 0.0)
-    groups = state.params.population.groups
-    counts, sizes, var_log = group_rates(sanctioned, state.group, state.hh_start, len(groups))
+    counts, sizes, var_log = _group_variance(cen.by_group)
     for g, grp in enumerate(groups):
         out[f"sanctioned_share_{grp.name}"] = ratio(counts[g], sizes[g], 0.0)
     di, di_lo, di_hi = disparate_impact(counts, sizes, var_log)
@@ -195,13 +219,11 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     pre_guilty = np.unique(state.ls_person[pre_rows & ~state.ls_innocent])
     out["preempted"] = pre_people.size / n
     out["preempted_innocent_share"] = ratio(pre_people.size - pre_guilty.size, pre_people.size, 0.0)
-    own = (state.sanc & OWN) != 0
-    out["listed_share_adults"] = float(np.count_nonzero(own)) / adults
-    ever = int(np.count_nonzero((state.sanc & EVER) != 0))
-    out["ever_listed_share_adults"] = ever / adults
+    out["listed_share_adults"] = float(tot[OWN_PEOPLE]) / adults
+    out["ever_listed_share_adults"] = tot[EVER_PEOPLE] / adults
     out["new_listings_per_adult"] = float(state.c_listings) / adults
     out["blocked_per_listed_year"] = ratio(365.0 * state.c_blocked, state.c_own_days, 0.0)
-    out["redlisted_share"] = float(np.count_nonzero((state.sanc & RED) != 0)) / n
+    out["redlisted_share"] = float(tot[RED_PEOPLE]) / n
     out["cross_context_share"] = ratio(state.c_cross_days, state.c_row_days, 0.0)
     out["disproportion"] = ratio(state.c_cost, state.c_gravity, 0.0)
     # events in the run so far
@@ -214,22 +236,22 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     out["association_reports"] = float(state.c_association_reports)
     out["preempted_count"] = float(state.c_preempted)
     out["firm_listed"] = float(state.c_firm_listed)
-    # share restricted in each domain: one pass over the bitmask, then per bit
-    by_mask = np.bincount(state.restr, minlength=256)
+    # share restricted in each domain: people by restriction mask, then per bit
+    by_mask = cen.restr
     masks = np.arange(by_mask.size)
     for d, name in enumerate(plan.domain_names):
         out[f"restricted_{name}"] = float(by_mask[(masks >> d) & 1 == 1].sum()) / n
 
     # grades and firms
-    grades = np.bincount(state.grade.astype(np.int64), minlength=len(plan.band_names))
+    grades = cen.grade
     for i, name in enumerate(plan.band_names):
         out[f"grade_{name}"] = float(grades[i]) / n
     n_f = max(int(state.firm_rep.size), 1)
     out["firm_compliance"] = 1.0 - float(state.s_firm_viol) / n_f
-    ratings = np.bincount(state.firm_rating.astype(np.int64), minlength=4)
+    ratings = tally(state.firm_rating)  # no int64 copy of the ratings
     for i, name in enumerate(("A", "B", "C", "D")):
         out[f"firm_rating_{name}"] = float(ratings[i]) / n_f
-    out.update(firm_measures(state))
+    out.update(firm_measures(state, cen))
 
     # the authority: its cost over the last window (its own view) and its levers now
     if state.auth_has_cost:
@@ -296,7 +318,7 @@ def wilson(k: int, m: int, z: float = 1.959964) -> tuple[float, float]:
     return max(0.0, mid - half), min(1.0, mid + half)
 
 
-def firm_measures(state: State) -> dict[str, float]:
+def firm_measures(state: State, cen: Census | None = None) -> dict[str, float]:
     """Firms' own sanctions (``firms``), their wrongful share, their cost, their employees.
 
     A firm's sanction is in force in step t while ``firm_sanc_until > t``; the
@@ -304,18 +326,18 @@ def firm_measures(state: State) -> dict[str, float]:
     (``firm_sanc_until >= state.step``), as the listing rows do; it was sanctioned
     wrongly when its true records alone did not reach the sanction rating when it
     was sanctioned (``firm_sanc_true`` false). Employees: people whose
-    ``employer`` is a firm (home adults).
+    ``employer`` is a firm (home adults). `cen`: the people's counts of `measure`
+    (counted here when not given).
     """
     t = int(state.step)
     n_f = int(state.firm_rep.size)
     on = state.firm_sanc_until >= t  # in force in the step just run (as the listing rows)
     n_on = int(np.count_nonzero(on))
     wrong = int(np.count_nonzero(on & ~state.firm_sanc_true))
-    employed = state.employer >= 0
-    n_emp = int(np.count_nonzero(employed))
-    mark = np.zeros(n_f + 1, bool)
-    mark[:n_f] = on
-    affected = int(np.count_nonzero(mark[state.employer]))
+    if cen is None:
+        cen = census(state, on, len(state.params.population.groups))
+    tot = cen.totals.tolist()
+    n_emp = tot[EMPLOYED]
     lo, hi = wilson(wrong, n_on) if n_on >= FIRM_MIN_EVENTS else (float("nan"), float("nan"))
     return {
         "firms_sanctioned_share": ratio(n_on, n_f, 0.0),
@@ -323,10 +345,8 @@ def firm_measures(state: State) -> dict[str, float]:
         "firms_wrongly_sanctioned_lo": lo,
         "firms_wrongly_sanctioned_hi": hi,
         "firm_sanction_cost": ratio(state.c_firm_cost, n_f * t, 0.0),
-        "employees_affected_share": ratio(affected, n_emp, 0.0),
-        "employees_restricted_share": ratio(
-            np.count_nonzero((state.sanc & EMPLOYEE) != 0), n_emp, 0.0
-        ),
+        "employees_affected_share": ratio(tot[AFFECTED], n_emp, 0.0),
+        "employees_restricted_share": ratio(tot[EMPLOYEE_RESTRICTED], n_emp, 0.0),
     }
 
 
