@@ -301,12 +301,14 @@ BASE_BYTES = 136 * 2**20
 #: `regime.fused`, loaded on first use: peak of `scslab run full-regime` at 3 x 10^6
 #: for 3 steps 798 MB against 662 MB without them (130 MiB more; VmHWM).
 NUMBA_BYTES = 136 * 2**20
-#: Temporaries of a step, per person: ~20 B measured with tracemalloc, ~30 B in
-#: resident memory over a year at 10^6 (the speech cascade of the first steps
-#: and the heap's fragmentation included); the measures that judge each sanction
-#: (wrongly_sanctioned_*, disparate_impact's household-clustered interval) raised
-#: it to ~38 B (peak 278 MB of `scslab run full-regime` at 10^6 for 3 steps).
-STEP_TEMP_BYTES = 45.0
+#: Temporaries of a step and of a metrics collection, per person, above the state.
+#: The measures' temporaries (~23 B a person) used to set the peak (45 B here); they
+#: count the people without arrays of the people's size now (`metrics._census`).
+#: Peak of `scslab run full-regime` (VmHWM) over base + numba, per person: 129 B at
+#: 10^6 (3 and 365 steps alike), 150 B at 3 x 10^6, 139.5 B at 10^7 (3 and 30
+#: steps), against a state of 139.3 B: 22 B puts the estimate 1.05-1.13 x the peak
+#: there (docs/benchmarks.md, "The memory estimate").
+STEP_TEMP_BYTES = 22.0
 
 
 def bytes_per_person(params: Any) -> tuple[float, float]:
