@@ -203,9 +203,17 @@ def test_census_counts_are_the_bincounts():
     ratings = np.random.default_rng(1).integers(0, 4, 1001).astype(np.int8)
     assert np.array_equal(tally(ratings), np.bincount(ratings, minlength=256))
     sizes, first = np.diff(state.hh_start), state.group[state.hh_start[:-1]]
-    assert np.array_equal(cen.by_group[1], np.bincount(state.group, minlength=3))
-    assert np.array_equal(cen.by_group[2], np.bincount(first, minlength=3))
-    assert np.array_equal(cen.by_group[5], np.bincount(first, weights=sizes**2).astype(int))
+    assert np.array_equal(cen.by_group["people"], np.bincount(state.group, minlength=3))
+    assert np.array_equal(cen.by_group["households"], np.bincount(first, minlength=3))
+    assert np.array_equal(cen.by_group["m2"], np.bincount(first, weights=sizes**2).astype(int))
+    sanctioned = (state.sanc & SANCTIONED) != 0
+    assert cen.totals["sanctioned"] == np.count_nonzero(sanctioned)
+    assert np.array_equal(cen.by_group["sanctioned"], np.bincount(state.group[sanctioned]))
+    adult = (state.flags & CHILD) == 0
+    assert cen.totals["adults"] == np.count_nonzero(adult)
+    employed = state.employer >= 0
+    assert cen.totals["employed"] == np.count_nonzero(employed)
+    assert cen.totals["affected"] == np.count_nonzero(on[state.employer[employed]])
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int64])

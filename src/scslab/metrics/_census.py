@@ -69,6 +69,26 @@ G_YM = 4  # sum over households of y m (m: its members)
 G_M2 = 5  # sum over households of m^2
 N_GROUP_ROWS = 6
 
+#: The names of `Census.totals`, slot by slot.
+TOTALS = (
+    "adults",
+    "private_adults",
+    "public_adults",
+    "approve_adults",
+    "gap_adults",
+    "abroad_speakers",
+    "sanctioned",
+    "family",
+    "own",
+    "ever",
+    "red",
+    "employed",
+    "affected",
+    "employee_restricted",
+)
+#: The names of `Census.by_group`, row by row.
+GROUP_ROWS = ("sanctioned", "people", "households", "y2", "ym", "m2")
+
 
 def _jit(f: F) -> F:
     return cast(F, numba.njit(cache=True, nogil=True, error_model="numpy")(f))
@@ -246,16 +266,21 @@ def _employees(employer: Any, firm_on: Any, totals: Any) -> None:
 
 
 class Census(NamedTuple):
-    """The counts of one pass over the people (see the module's docstring)."""
+    """The people's counts (see the module's docstring)."""
 
-    #: int64 (N_TOTALS,): the counts named by the slots ADULTS ... EMPLOYEE_RESTRICTED.
-    totals: NDArray[np.int64]
+    #: The counts named in TOTALS: adults; adults with private dissent, who speak, who
+    #: approve (legit > 0.5), who dissent in private but do not speak; people abroad
+    #: who speak; people sanctioned (sanc & SANCTIONED), with FAMILY or DFAM, OWN,
+    #: EVER, RED; people with an employer, whose employer is sanctioned, with EMPLOYEE.
+    totals: dict[str, int]
     #: int64 (256,): people by restriction mask (``np.bincount(restr, minlength=256)``).
     restr: NDArray[np.int64]
     #: int64 (256,): people by grade (``np.bincount(grade)`` padded to 256).
     grade: NDArray[np.int64]
-    #: int64 (N_GROUP_ROWS, groups): the sums named by the rows G_SANCTIONED ... G_M2.
-    by_group: NDArray[np.int64]
+    #: int64 (groups,) each, named in GROUP_ROWS: sanctioned people and people by their
+    #: own group; households, sums over households of y^2, y m and m^2 (y: sanctioned
+    #: members, m: members) by the group of the household's first member.
+    by_group: dict[str, NDArray[np.int64]]
 
 
 def _group_slots(group: NDArray[Any], n_groups: int) -> int:
@@ -271,15 +296,16 @@ def _check_households(hh: NDArray[Any], n: int) -> None:
         raise ValueError(f"households must cover the {n} people from 0 to {n}; got {got}")
 
 
-def _trim(by_group: NDArray[np.int64], n_groups: int) -> NDArray[np.int64]:
+def _trim(by_group: NDArray[np.int64], n_groups: int) -> dict[str, NDArray[np.int64]]:
+    """The rows by name, `n_groups` wide (or up to the last group with people)."""
     live = np.flatnonzero(by_group[G_PEOPLE])
     width = max(n_groups, int(live[-1]) + 1 if live.size else 0)
-    return np.ascontiguousarray(by_group[:, :width])
+    return {name: by_group[k, :width].copy() for k, name in enumerate(GROUP_ROWS)}
 
 
 def count_groups(
     sanctioned: NDArray[np.bool_], group: NDArray[Any], hh_start: NDArray[Any], n_groups: int
-) -> NDArray[np.int64]:
+) -> dict[str, NDArray[np.int64]]:
     """The per-group sums of `Census.by_group` for a boolean `sanctioned` (`group_rates`)."""
     _check_households(hh_start, group.size)
     by_group = np.zeros((N_GROUP_ROWS, _group_slots(group, n_groups)), np.int64)
@@ -304,4 +330,5 @@ def census(state: Any, firm_on: NDArray[np.bool_], n_groups: int) -> Census:
     _dissent(state.flags, state.speaks, state.legit, totals)
     _masks(state.restr, state.grade, restr, grade)
     _employees(state.employer, np.ascontiguousarray(firm_on, dtype=np.bool_), totals)
-    return Census(totals, restr, grade, _trim(by_group, n_groups))
+    named = dict(zip(TOTALS, totals.tolist(), strict=True))
+    return Census(named, restr, grade, _trim(by_group, n_groups))

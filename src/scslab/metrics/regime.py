@@ -2,39 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from scslab.engine import State
 from scslab.engine.describe import Category, Description, Lever, Measure
-from scslab.metrics._census import (
-    ABROAD_SPEAKERS,
-    ADULTS,
-    AFFECTED,
-    APPROVE_ADULTS,
-    EMPLOYED,
-    EMPLOYEE_RESTRICTED,
-    EVER_PEOPLE,
-    FAMILY_PEOPLE,
-    G_HOUSEHOLDS,
-    G_M2,
-    G_PEOPLE,
-    G_SANCTIONED,
-    G_Y2,
-    G_YM,
-    GAP_ADULTS,
-    OWN_PEOPLE,
-    PRIVATE_ADULTS,
-    PUBLIC_ADULTS,
-    RED_PEOPLE,
-    SANCTIONED_PEOPLE,
-    Census,
-    census,
-    count_groups,
-    tally,
-)
 from scslab.regime.abroad import foreign_measures
 from scslab.regime.authority import preemption_threshold, speech_penalty, window_cost
 from scslab.regime.tables import (
@@ -45,6 +19,12 @@ from scslab.regime.tables import (
     ORIG_RED,
     SANCTIONED,
 )
+
+if TYPE_CHECKING:
+    from scslab.metrics._census import Census
+
+# The people are counted by `scslab.metrics._census` (numba), imported on first use as
+# `regime.fused` is: importing the kernel loads no compiler.
 
 
 def ratio(num: float | np.integer[Any], den: float | np.integer[Any], empty: float) -> float:
@@ -71,11 +51,13 @@ def group_rates(
     ``1/c - 1/n`` (up to ``H/(H-1)``). A group lives in whole households.
     `hh_start` runs from 0 to n (every person in one household).
     """
+    from scslab.metrics._census import count_groups  # numba: on first use
+
     return _group_variance(count_groups(sanctioned, group, hh_start, n_groups))
 
 
 def _group_variance(
-    by_group: NDArray[np.int64],
+    by_group: dict[str, NDArray[np.int64]],
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
     """`group_rates` from the per-group sums of one pass over the households (`_census`).
 
@@ -83,10 +65,10 @@ def _group_variance(
     ``sum_h (y_h - p m_h)^2 = sum y_h^2 - 2 p sum y_h m_h + p^2 sum m_h^2``; the three
     sums are integers, summed exactly, as a float64 ``bincount`` of them would be.
     """
-    counts = by_group[G_SANCTIONED]
-    sizes = by_group[G_PEOPLE]
-    n_hh = by_group[G_HOUSEHOLDS]
-    y2, ym, m2 = (by_group[row].astype(np.float64) for row in (G_Y2, G_YM, G_M2))
+    counts = by_group["sanctioned"]
+    sizes = by_group["people"]
+    n_hh = by_group["households"]
+    y2, ym, m2 = (by_group[row].astype(np.float64) for row in ("y2", "ym", "m2"))
     p = np.divide(counts, sizes, out=np.zeros(counts.size), where=sizes > 0)
     ss = np.maximum(y2 - 2.0 * p * ym + p**2 * m2, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -172,22 +154,24 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     t = int(state.step)
     groups = state.params.population.groups
     firm_on = state.firm_sanc_until >= t  # firms under a sanction of their own now
+    from scslab.metrics._census import census, tally  # numba: on first use
+
     cen = census(state, firm_on, len(groups))
-    tot = cen.totals.tolist()
+    tot = cen.totals
 
     # dissent
-    n_adult = tot[ADULTS]
-    out["dissent_private"] = ratio(tot[PRIVATE_ADULTS], n_adult, 0.0)
-    out["dissent_public"] = ratio(tot[PUBLIC_ADULTS], n_adult, 0.0)
-    out["approval"] = float(tot[APPROVE_ADULTS]) / max(n_adult, 1)
+    n_adult = tot["adults"]
+    out["dissent_private"] = ratio(tot["private_adults"], n_adult, 0.0)
+    out["dissent_public"] = ratio(tot["public_adults"], n_adult, 0.0)
+    out["approval"] = float(tot["approve_adults"]) / max(n_adult, 1)
     out["participation_share"] = float(state.part_share)
-    out["falsification_gap"] = ratio(tot[GAP_ADULTS], n_adult, 0.0)
+    out["falsification_gap"] = ratio(tot["gap_adults"], n_adult, 0.0)
     out[f"acts_{plan.act_names[plan.speech]}"] = out["dissent_public"]
-    out["diaspora_dissent_public"] = ratio(tot[ABROAD_SPEAKERS], int(state.n_abroad), 0.0)
+    out["diaspora_dissent_public"] = ratio(tot["abroad_speakers"], int(state.n_abroad), 0.0)
     out["association_share"] = ratio(int(state.n_members), int(state.n_abroad), 0.0)
 
     # sanctions
-    n_sanc = tot[SANCTIONED_PEOPLE]
+    n_sanc = tot["sanctioned"]
     live = state.ls_origin != ORIG_RED
     person = state.ls_person[live]
     basis = state.ls_basis[live]
@@ -203,7 +187,7 @@ def measure(state: State, plan: Any) -> dict[str, float]:
         )
         out[f"wrongly_sanctioned_{name}"] = ratio(np.count_nonzero(wrong_b), n_sanc, 0.0)
     out["restriction_person_days"] = float(state.c_person_days) / n
-    out["family_sanctioned"] = float(tot[FAMILY_PEOPLE]) / n
+    out["family_sanctioned"] = float(tot["family"]) / n
     out["amplification"] = ratio(state.c_domains_imposed, state.c_trigger_recorded, 0.0)
     out["state_precision"] = ratio(state.c_records_correct, state.c_records, 1.0)
     out["state_recall"] = ratio(state.c_unlawful_recorded, state.c_unlawful_acts, 0.0)
@@ -219,11 +203,11 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     pre_guilty = np.unique(state.ls_person[pre_rows & ~state.ls_innocent])
     out["preempted"] = pre_people.size / n
     out["preempted_innocent_share"] = ratio(pre_people.size - pre_guilty.size, pre_people.size, 0.0)
-    out["listed_share_adults"] = float(tot[OWN_PEOPLE]) / adults
-    out["ever_listed_share_adults"] = tot[EVER_PEOPLE] / adults
+    out["listed_share_adults"] = float(tot["own"]) / adults
+    out["ever_listed_share_adults"] = tot["ever"] / adults
     out["new_listings_per_adult"] = float(state.c_listings) / adults
     out["blocked_per_listed_year"] = ratio(365.0 * state.c_blocked, state.c_own_days, 0.0)
-    out["redlisted_share"] = float(tot[RED_PEOPLE]) / n
+    out["redlisted_share"] = float(tot["red"]) / n
     out["cross_context_share"] = ratio(state.c_cross_days, state.c_row_days, 0.0)
     out["disproportion"] = ratio(state.c_cost, state.c_gravity, 0.0)
     # events in the run so far
@@ -335,9 +319,11 @@ def firm_measures(state: State, cen: Census | None = None) -> dict[str, float]:
     n_on = int(np.count_nonzero(on))
     wrong = int(np.count_nonzero(on & ~state.firm_sanc_true))
     if cen is None:
+        from scslab.metrics._census import census  # numba: on first use
+
         cen = census(state, on, len(state.params.population.groups))
-    tot = cen.totals.tolist()
-    n_emp = tot[EMPLOYED]
+    tot = cen.totals
+    n_emp = tot["employed"]
     lo, hi = wilson(wrong, n_on) if n_on >= FIRM_MIN_EVENTS else (float("nan"), float("nan"))
     return {
         "firms_sanctioned_share": ratio(n_on, n_f, 0.0),
@@ -345,8 +331,8 @@ def firm_measures(state: State, cen: Census | None = None) -> dict[str, float]:
         "firms_wrongly_sanctioned_lo": lo,
         "firms_wrongly_sanctioned_hi": hi,
         "firm_sanction_cost": ratio(state.c_firm_cost, n_f * t, 0.0),
-        "employees_affected_share": ratio(tot[AFFECTED], n_emp, 0.0),
-        "employees_restricted_share": ratio(tot[EMPLOYEE_RESTRICTED], n_emp, 0.0),
+        "employees_affected_share": ratio(tot["affected"], n_emp, 0.0),
+        "employees_restricted_share": ratio(tot["employee_restricted"], n_emp, 0.0),
     }
 
 
