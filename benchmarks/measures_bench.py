@@ -51,7 +51,8 @@ def main() -> None:
         cpu.append(time.process_time() - c)
         wall.append(time.perf_counter() - w)
     grown = (_vmhwm() - before) / 2**20
-    print(f"{a.preset}, {a.size:,} people, after {a.steps} steps")
+    rows = int(state.ls_person.size)
+    print(f"{a.preset}, {a.size:,} people, after {a.steps} steps ({rows:,} listing rows)")
     print("one collection, CPU s: " + ", ".join(f"{x:.4f}" for x in cpu))
     print("one collection, wall s: " + ", ".join(f"{x:.4f}" for x in wall))
     print(f"VmHWM grew by {grown:.0f} MiB during the collections")

@@ -18,6 +18,7 @@ from scslab.regime.tables import (
     ORIG_PREEMPT,
     ORIG_RED,
     SANCTIONED,
+    unique_ints,
 )
 
 if TYPE_CHECKING:
@@ -176,12 +177,12 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     person = state.ls_person[live]
     basis = state.ls_basis[live]
     # wrongly sanctioned: sanctioned with no row in force on a true record (`rightly`)
-    rightly = np.unique(person[basis == BASIS_TRUE])
+    rightly = unique_ints(person[basis == BASIS_TRUE])
     out["sanctioned_share"] = n_sanc / n
     n_wrong = n_sanc - np.count_nonzero((state.sanc[rightly] & SANCTIONED) != 0)
     out["wrongly_sanctioned_share"] = ratio(n_wrong, n_sanc, 0.0)
     for b, name in enumerate(BASIS_NAMES, start=BASIS_FALSE):
-        on_b = np.unique(person[basis == b])
+        on_b = unique_ints(person[basis == b])
         wrong_b = ((state.sanc[on_b] & SANCTIONED) != 0) & ~np.isin(
             on_b, rightly, assume_unique=True
         )
@@ -199,8 +200,8 @@ def measure(state: State, plan: Any) -> dict[str, float]:
     out["disparate_impact_lo"] = di_lo
     out["disparate_impact_hi"] = di_hi
     pre_rows = state.ls_origin == ORIG_PREEMPT
-    pre_people = np.unique(state.ls_person[pre_rows])
-    pre_guilty = np.unique(state.ls_person[pre_rows & ~state.ls_innocent])
+    pre_people = unique_ints(state.ls_person[pre_rows])
+    pre_guilty = unique_ints(state.ls_person[pre_rows & ~state.ls_innocent])
     out["preempted"] = pre_people.size / n
     out["preempted_innocent_share"] = ratio(pre_people.size - pre_guilty.size, pre_people.size, 0.0)
     out["listed_share_adults"] = float(tot["own"]) / adults
