@@ -305,8 +305,8 @@ NUMBA_BYTES = 136 * 2**20
 #: The measures' temporaries (~23 B a person) used to set the peak (45 B here); they
 #: count the people without arrays of the people's size now (`metrics._census`), and
 #: the step's temporaries, which `scslab run` keeps for reuse (`engine.memory`), set it.
-#: Peak of `scslab run full-regime` (VmHWM) over base + numba, per person: 122 B at
-#: 10^6 (124 over 365 steps), 150 B at 3 x 10^6, 158 B at 10^7 (3 and 30 steps alike),
+#: Peak of `scslab run full-regime` (VmHWM) over base + numba, per person: 121 B at
+#: 10^6 (123 over 365 steps), 150 B at 3 x 10^6, 158 B at 10^7 (3 and 30 steps alike),
 #: against a state of 139.3 B: 30 B puts the estimate 1.06-1.12 x the peak there
 #: (docs/benchmarks.md, "The memory estimate").
 STEP_TEMP_BYTES = 30.0
