@@ -151,7 +151,7 @@ def measure(state: State, plan: Any) -> dict[str, float]:
         out[f"acts_{name}"] = float(state.s_acts[k]) / home_adults
     out["disfavoured_rate"] = float(state.s_acts[plan.disfavoured].sum()) / home_adults
 
-    # the people, counted in one pass (no temporary of n entries)
+    # the people, counted in a few compiled loops (no temporary of n entries)
     t = int(state.step)
     groups = state.params.population.groups
     firm_on = state.firm_sanc_until >= t  # firms under a sanction of their own now
