@@ -41,11 +41,11 @@ def beta32(rng: np.random.Generator, a: Any, b: Any, size: int) -> NDArray[np.fl
     cost about half of numpy's float64 beta; the rare 0 / 0 (both shapes tiny) is
     drawn again with `Generator.beta`.
     """
+    from scslab.population import _draw_kernels as kern  # numba, on first use
+
     x = rng.standard_gamma(a, size=size, dtype=np.float32)
     y = rng.standard_gamma(b, size=size, dtype=np.float32)
-    y += x
-    np.divide(x, y, out=x)
-    bad = np.flatnonzero(~np.isfinite(x))
+    bad = kern.beta_ratio(x, y)  # x / (y + x) in place; where it is not finite
     if bad.size:
         a_bad = a[bad] if np.ndim(a) else a
         b_bad = b[bad] if np.ndim(b) else b
@@ -99,6 +99,8 @@ def make_people(pop: Any, behaviour: Any, rng: np.random.Generator) -> dict[str,
         ``risk``, ``opp``, ``dissent``, ``dissent_base``, ``hardship``, ``legit0``
         (own legitimacy), ``theta`` (float32, shape (n,)) and ``income_mean`` (float).
     """
+    from scslab.population import _draw_kernels as kern  # numba, on first use
+
     n = int(pop.size)
     sizes = household_sizes(n, float(pop.household_size), rng)
     n_hh = sizes.size
@@ -110,21 +112,17 @@ def make_people(pop: Any, behaviour: Any, rng: np.random.Generator) -> dict[str,
     group = np.repeat(hh_group, sizes)
 
     # the first member of a household is an adult; the others are children with q
-    first = np.zeros(n, dtype=bool)
-    first[hh_start[:-1]] = True
+    # (compared in float32, as numpy compares a float32 array with a Python float)
     n_rest = n - n_hh
     q_child = min(1.0, float(pop.children_share) * n / n_rest) if n_rest else 0.0
     u = rng.random(n, dtype=np.float32)
     flags = np.zeros(n, dtype=np.uint8)
-    child = ~first & (u < q_child)
-    flags[child] = CHILD
+    n_elig = kern.children(hh_start, u, np.float32(q_child), flags)
     # the diaspora: adults other than the first member, so that family stays at home
-    eligible = ~first & ~child
-    n_elig = int(eligible.sum())
     q_abroad = min(1.0, float(pop.diaspora_share) * n / n_elig) if n_elig else 0.0
-    u2 = rng.random(n, dtype=np.float32)
-    flags[eligible & (u2 < q_abroad)] |= ABROAD
-    del u, u2, first, child, eligible
+    u = rng.random(n, dtype=np.float32)
+    kern.abroad(hh_start, u, np.float32(q_abroad), flags)
+    del u
 
     # traits
     means = np.array([g.hardship for g in pop.groups], dtype=np.float64)
@@ -144,8 +142,10 @@ def make_people(pop: Any, behaviour: Any, rng: np.random.Generator) -> dict[str,
     ) + np.float32(behaviour.threshold_mean)
     theta[(flags & CHILD) != 0] = np.inf  # children never speak
     legit0 = own_legitimacy(behaviour, n, rng)
-    dissent = private_dissent(base, hardship, legit0, float(pop.dissent_hardship_shift))
-    flags[(dissent > np.float32(behaviour.private_cut)) & ((flags & CHILD) == 0)] |= PRIVATE
+    # private_dissent(base, hardship, legit0, shift), and PRIVATE past the cut, in one pass
+    dissent = np.empty(n, np.float32)
+    shift, cut = np.float32(pop.dissent_hardship_shift), np.float32(behaviour.private_cut)
+    kern.dissent(base, hardship, legit0, shift, cut, flags, dissent)
 
     incomes = np.array([g.income for g in pop.groups], dtype=np.float64)
     # income falls with hardship: income_g * (1.5 - h), mean over people

@@ -1,0 +1,239 @@
+"""Passes of the society's draws (`people`, `firms`, `network.sbm`), compiled with numba.
+
+Each kernel replaces a chain of numpy expressions over the people (gathers,
+scatters, masks, casts, each a full pass with a fresh temporary) by one loop that
+writes its result in place. They draw nothing: the random numbers come in as
+arrays, drawn by the caller in the same order and from the same streams as
+before, and the arithmetic is the numpy expressions' (float32 stays float32; no
+``fastmath``), so the society a seed gives is bit for bit the same.
+``tests/population/test_draw_kernels.py`` checks each kernel against the
+expression it replaces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numba
+import numpy as np
+
+from scslab.population.people import ABROAD, CHILD, PRIVATE
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_CHILD = int(CHILD)
+_ABROAD = int(ABROAD)
+_AWAY = int(CHILD | ABROAD)
+_PRIVATE = int(PRIVATE)
+
+
+def _jit(f: F) -> F:
+    return cast(F, numba.njit(cache=True, nogil=True, error_model="numpy")(f))
+
+
+@_jit
+def home_adults(flags: Any) -> Any:
+    """``np.flatnonzero((flags & (CHILD | ABROAD)) == 0)`` as int32."""
+    n = flags.size
+    m = 0
+    for i in range(n):
+        if (flags[i] & _AWAY) == 0:
+            m += 1
+    out = np.empty(m, np.int32)
+    m = 0
+    for i in range(n):
+        if (flags[i] & _AWAY) == 0:
+            out[m] = i
+            m += 1
+    return out
+
+
+@_jit
+def count_below(u: Any, q: Any) -> int:
+    """``np.count_nonzero(u < q)``."""
+    c = 0
+    for i in range(u.size):
+        if u[i] < q:
+            c += 1
+    return c
+
+
+@_jit
+def cdf_buckets(cum: Any, n_buckets: int) -> Any:
+    """``first[b]``: ``searchsorted(cum, b * (cum[-1] / n_buckets), side="right")``, b <= n_buckets.
+
+    A guess of where a key falls in `cum` (`hire`): any start gives the exact
+    index, a good one saves the search.
+    """
+    first = np.empty(n_buckets + 1, np.int64)
+    width = cum[-1] / n_buckets
+    i = 0
+    for b in range(n_buckets + 1):
+        edge = b * width
+        while i < cum.size and cum[i] <= edge:
+            i += 1
+        first[b] = i
+    return first
+
+
+@_jit
+def hire(  # noqa: PLR0913 - one flat argument list: numba compiles it once
+    home_adult: Any,
+    u_hire: Any,
+    share: float,
+    cum: Any,
+    u_pick: Any,
+    first: Any,
+    employer: Any,
+    size: Any,
+) -> None:
+    """Each home adult i with ``u_hire[i] < share`` works for a firm drawn by `cum`.
+
+    The c-th one hired works for ``min(searchsorted(cum, u_pick[c] * cum[-1],
+    side="right"), n_firms - 1)`` (the float64 key as numpy computes it), found
+    from the bucket guess `first` (`cdf_buckets`) by a short walk; it is written
+    to ``employer[home_adult[i]]`` and counted in ``size`` (zeroed, n_firms).
+    """
+    n_f = cum.size
+    total = cum[-1]
+    n_b = first.size - 1
+    scale = n_b / total
+    c = 0
+    for i in range(home_adult.size):
+        if u_hire[i] < share:
+            x = u_pick[c] * total
+            c += 1
+            b = int(x * scale)
+            b = min(max(b, 0), n_b)
+            j = first[b]
+            while j > 0 and cum[j - 1] > x:
+                j -= 1
+            while j < n_f and cum[j] <= x:
+                j += 1
+            j = min(j, n_f - 1)
+            employer[home_adult[i]] = j
+            size[j] += 1
+
+
+@_jit
+def group_order(group: Any, starts: Any) -> Any:
+    """The people sorted by group, ascending within one (int32): a counting sort.
+
+    ``starts[g]`` is where group g begins (the cumulative counts, from 0). The same
+    array as ``order[starts[g]:starts[g] + counts[g]] = np.flatnonzero(group == g)``
+    for every group.
+    """
+    at = starts.copy()
+    order = np.empty(group.size, np.int32)
+    for i in range(group.size):
+        g = group[i]
+        order[at[g]] = i
+        at[g] += 1
+    return order
+
+
+@_jit
+def sbm_rows(  # noqa: PLR0913 - one flat argument list: numba compiles it once
+    far: Any,
+    u_own: Any,
+    homophily: Any,
+    pick: Any,
+    group: Any,
+    a: int,
+    half: int,
+    counts: Any,
+    starts: Any,
+    order: Any,
+    out: Any,
+) -> None:
+    """Ties ``a * half ..`` of `out` (flat), from `far`, as `network.sbm` draws them.
+
+    The c-th tie j with ``u_own[j] < homophily`` lands on
+    ``order[starts[g] + int64(pick[c] * counts[g])]`` instead, g the sender's group
+    (sender ``a + j // half``).
+    """
+    c = 0
+    base = a * half
+    for j in range(far.size):
+        x = far[j]
+        if u_own[j] < homophily:
+            g = group[a + j // half]
+            x = order[starts[g] + np.int64(pick[c] * counts[g])]
+            c += 1
+        out[base + j] = x
+
+
+@_jit
+def children(hh_start: Any, u: Any, q_child: Any, flags: Any) -> int:
+    """``flags[p] = CHILD`` for each member p but a household's first with ``u[p] < q_child``.
+
+    `q_child` float32, as numpy compares a float32 array with a Python float.
+    Returns the number of the others (adults who are not first: those who may go abroad).
+    """
+    n_elig = 0
+    for h in range(hh_start.size - 1):
+        for p in range(hh_start[h] + 1, hh_start[h + 1]):
+            if u[p] < q_child:
+                flags[p] = _CHILD
+            else:
+                n_elig += 1
+    return n_elig
+
+
+@_jit
+def abroad(hh_start: Any, u: Any, q_abroad: Any, flags: Any) -> None:
+    """``flags[p] |= ABROAD`` for each adult p but a household's first with ``u[p] < q_abroad``."""
+    for h in range(hh_start.size - 1):
+        for p in range(hh_start[h] + 1, hh_start[h + 1]):
+            if (flags[p] & _CHILD) == 0 and u[p] < q_abroad:
+                flags[p] |= _ABROAD
+
+
+@_jit
+def beta_ratio(x: Any, y: Any) -> Any:
+    """``x = x / (y + x)`` in place (float32); returns where the result is not finite."""
+    bad = 0
+    for i in range(x.size):
+        r = x[i] / (y[i] + x[i])
+        x[i] = r
+        if not np.isfinite(r):
+            bad += 1
+    out = np.empty(bad, np.int64)
+    bad = 0
+    for i in range(x.size):
+        if not np.isfinite(x[i]):
+            out[bad] = i
+            bad += 1
+    return out
+
+
+@_jit
+def dissent(  # noqa: PLR0913 - one flat argument list: numba compiles it once
+    base: Any, hardship: Any, legit: Any, shift: Any, cut: Any, flags: Any, out: Any
+) -> None:
+    """``out = base + hardship ((1 - legit) shift) (1 - base)``, as `people.private_dissent`.
+
+    ``flags |= PRIVATE`` where ``out > cut`` and not a child (`shift`, `cut` float32).
+    """
+    one = np.float32(1.0)
+    for i in range(base.size):
+        b = base[i]
+        d = b + hardship[i] * ((one - legit[i]) * shift) * (one - b)
+        out[i] = d
+        if d > cut and (flags[i] & _CHILD) == 0:
+            flags[i] |= _PRIVATE
+
+
+@_jit
+def cover_bit(  # noqa: PLR0913 - one flat argument list: numba compiles it once
+    u: Any, group: Any, c_group: Any, flags: Any, c_abroad: Any, bit: Any, cover: Any
+) -> None:
+    """``cover[i] |= bit`` where ``u[i] < c`` (`surveillance.draw_coverage`).
+
+    c is ``c_abroad`` for people abroad, else ``c_group[group[i]]`` (all float32).
+    """
+    for i in range(u.size):
+        c = c_abroad if (flags[i] & _ABROAD) != 0 else c_group[group[i]]
+        if u[i] < c:
+            cover[i] |= bit

@@ -1,0 +1,190 @@
+"""Each kernel of `population._draw_kernels` against the numpy expression it replaces."""
+
+import numpy as np
+import pytest
+
+from scslab.population import _draw_kernels as kern
+from scslab.population.people import ABROAD, CHILD
+
+
+def test_home_adults_and_count_below_are_the_numpy_expressions():
+    rng = np.random.default_rng(1)
+    flags = rng.integers(0, 16, size=10_001).astype(np.uint8)
+    got = kern.home_adults(flags)
+    assert got.dtype == np.int32
+    np.testing.assert_array_equal(got, np.flatnonzero((flags & (CHILD | ABROAD)) == 0))
+    assert kern.home_adults(np.full(5, CHILD, np.uint8)).size == 0
+    u = rng.random(10_000)
+    for q in (0.0, 0.3, 1.0):
+        assert kern.count_below(u, q) == np.count_nonzero(u < q)
+
+
+@pytest.mark.parametrize(
+    ("weights", "n_buckets"),
+    [
+        ("lognormal3", 1000),  # very uneven: many firms in a bucket, firms over many
+        ("lognormal1", 1000),
+        ("ones", 1000),  # every cumulative weight an edge of a bucket
+        ("ones", 7),
+        ("zeros_inside", 1000),  # firms of weight 0: equal cumulative weights
+        ("one", 1),
+    ],
+)
+def test_hire_gives_searchsorted_right_exactly(weights, n_buckets):
+    rng = np.random.default_rng(2)
+    n_f = 1 if weights == "one" else 1000
+    w = {
+        "lognormal3": lambda: rng.lognormal(0, 3.0, n_f),
+        "lognormal1": lambda: rng.lognormal(0, 1.0, n_f),
+        "ones": lambda: np.ones(n_f),
+        "zeros_inside": lambda: np.where(rng.random(n_f) < 0.5, 0.0, 1.0),
+        "one": lambda: np.ones(1),
+    }[weights]()
+    cum = np.cumsum(w)
+    # keys at the edges as well: u * cum[-1] hitting cumulative weights exactly
+    u_pick = np.concatenate([rng.random(50_000), cum / cum[-1], [0.0, 1.0, np.nextafter(1, 0)]])
+    home_adult = np.arange(3, 3 + 2 * u_pick.size, 2, dtype=np.int32)
+    u_hire = np.zeros(home_adult.size)  # all hired
+    employer = np.full(home_adult[-1] + 1, -1, np.int32)
+    size = np.zeros(n_f, np.int32)
+    first = kern.cdf_buckets(cum, n_buckets)
+    np.testing.assert_array_equal(
+        first, np.searchsorted(cum, np.arange(n_buckets + 1) * (cum[-1] / n_buckets), "right")
+    )
+    kern.hire(home_adult, u_hire, 0.5, cum, u_pick, first, employer, size)
+    want = np.minimum(np.searchsorted(cum, u_pick * cum[-1], side="right"), n_f - 1)
+    np.testing.assert_array_equal(employer[home_adult], want)
+    assert (employer >= 0).sum() == home_adult.size
+    np.testing.assert_array_equal(size, np.bincount(want, minlength=n_f))
+
+
+def test_hire_takes_the_picks_in_order_of_those_hired():
+    rng = np.random.default_rng(3)
+    home_adult = np.sort(rng.choice(50_000, 20_000, replace=False)).astype(np.int32)
+    u_hire = rng.random(home_adult.size)
+    share = 0.4
+    u_pick = rng.random(kern.count_below(u_hire, share))
+    cum = np.cumsum(rng.lognormal(0, 1.0, 300))
+    employer = np.full(50_000, -1, np.int32)
+    size = np.zeros(300, np.int32)
+    kern.hire(home_adult, u_hire, share, cum, u_pick, kern.cdf_buckets(cum, 300), employer, size)
+    want = np.full(50_000, -1, np.int32)
+    hired = home_adult[u_hire < share]
+    want[hired] = np.minimum(np.searchsorted(cum, u_pick * cum[-1], side="right"), 299)
+    np.testing.assert_array_equal(employer, want)
+    np.testing.assert_array_equal(size, np.bincount(want[want >= 0], minlength=300))
+
+
+def test_group_order_is_flatnonzero_by_group():
+    rng = np.random.default_rng(4)
+    group = rng.choice(5, size=20_000, p=[0.5, 0.2, 0.0, 0.2, 0.1]).astype(np.uint8)
+    counts = np.bincount(group)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    want = np.concatenate([np.flatnonzero(group == g) for g in range(counts.size)])
+    got = kern.group_order(group, starts)
+    assert got.dtype == np.int32
+    np.testing.assert_array_equal(got, want)
+
+
+def test_sbm_rows_are_the_numpy_expressions():
+    """One chunk of `network.sbm`: the old expression chain and the kernel, same draws."""
+    rng = np.random.default_rng(5)
+    n, half, a, b = 30_000, 5, 4096, 8192
+    group = rng.choice(3, size=n, p=[0.6, 0.3, 0.1]).astype(np.uint8)
+    counts = np.bincount(group)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    order = kern.group_order(group, starts)
+    far = rng.integers(0, n, size=(b - a) * half, dtype=np.int32)
+    h = np.float32(0.7)
+    u_own = rng.random(far.size, dtype=np.float32)
+    pick = rng.random(kern.count_below(u_own, h))
+    want = far.copy()
+    own = np.flatnonzero(u_own < h)
+    g = group[a + own // half]
+    want[own] = order[starts[g] + (pick * counts[g]).astype(np.int64)]
+    out = np.full(n * half, -7, np.int32)
+    kern.sbm_rows(far, u_own, h, pick, group, a, half, counts, starts, order, out)
+    np.testing.assert_array_equal(out[a * half : b * half], want)
+    assert (out[: a * half] == -7).all() and (out[b * half :] == -7).all()
+    assert own.size > 0.6 * far.size  # the group's picks were exercised
+
+
+def _households(rng, n_hh=5000):
+    sizes = 1 + rng.poisson(2.0, size=n_hh)
+    hh_start = np.zeros(n_hh + 1, np.int32)
+    np.cumsum(sizes, out=hh_start[1:])
+    return hh_start
+
+
+@pytest.mark.parametrize("q", [0.0, 0.1, 0.3, 1 / 3, 1.0])
+def test_children_and_abroad_are_the_numpy_expressions(q):
+    """Python-float shares against a float32 array: numpy compares in float32."""
+    rng = np.random.default_rng(6)
+    hh_start = _households(rng)
+    n = int(hh_start[-1])
+    u = rng.random(n, dtype=np.float32)
+    u[:50] = np.float32(q)  # ties with the share, where float32 and float64 disagree
+    u2 = rng.random(n, dtype=np.float32)
+    u2[50:100] = np.float32(q)
+    first = np.zeros(n, bool)
+    first[hh_start[:-1]] = True
+    want = np.zeros(n, np.uint8)
+    child = ~first & (u < q)
+    want[child] = CHILD
+    eligible = ~first & ~child
+    want[eligible & (u2 < q)] |= ABROAD
+    flags = np.zeros(n, np.uint8)
+    assert kern.children(hh_start, u, np.float32(q), flags) == eligible.sum()
+    kern.abroad(hh_start, u2, np.float32(q), flags)
+    np.testing.assert_array_equal(flags, want)
+
+
+def test_beta_ratio_is_x_over_x_plus_y_with_the_bad_places():
+    rng = np.random.default_rng(7)
+    x = rng.standard_gamma(0.01, size=100_000, dtype=np.float32)
+    y = rng.standard_gamma(0.01, size=100_000, dtype=np.float32)
+    x[:3] = y[:3] = 0  # 0 / 0
+    with np.errstate(invalid="ignore"):
+        want = x / (y + x)
+    got = x.copy()
+    bad = kern.beta_ratio(got, y)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(bad, np.flatnonzero(~np.isfinite(want)))
+    assert bad.size >= 3
+
+
+def test_dissent_is_private_dissent_and_the_private_flag():
+    from scslab.population.people import PRIVATE, private_dissent
+
+    rng = np.random.default_rng(8)
+    n = 100_000
+    base, hard, legit = (rng.random(n, dtype=np.float32) for _ in range(3))
+    flags = rng.integers(0, 4, size=n).astype(np.uint8)
+    shift, cut = 0.7, 0.55
+    want = private_dissent(base, hard, legit, shift)
+    want_flags = flags.copy()
+    want_flags[(want > np.float32(cut)) & ((flags & CHILD) == 0)] |= PRIVATE
+    out = np.empty(n, np.float32)
+    kern.dissent(base, hard, legit, np.float32(shift), np.float32(cut), flags, out)
+    np.testing.assert_array_equal(out, want)
+    np.testing.assert_array_equal(flags, want_flags)
+    assert 0 < np.count_nonzero(flags & PRIVATE) < n
+
+
+def test_cover_bit_is_the_expression_of_draw_coverage():
+    rng = np.random.default_rng(9)
+    n = 50_000
+    group = rng.integers(0, 3, size=n).astype(np.uint8)
+    flags = rng.integers(0, 4, size=n).astype(np.uint8)
+    vis = np.array([0.5, 1.0, 1.7], np.float32)
+    cover = rng.integers(0, 256, size=n).astype(np.uint8)
+    for s, cov in enumerate((0.3, 0.9, 1.0)):
+        c_abroad = np.float32(0.25 * s)
+        u = rng.random(n, dtype=np.float32)
+        c = np.minimum(np.float32(1.0), vis[group] * np.float32(cov))
+        c[(flags & ABROAD) != 0] = c_abroad
+        want = cover.copy()
+        want[u < c] |= np.uint8(1 << s)
+        c_group = np.minimum(np.float32(1.0), vis * np.float32(cov))
+        kern.cover_bit(u, group, c_group, flags, c_abroad, np.uint8(1 << s), cover)
+        np.testing.assert_array_equal(cover, want)
