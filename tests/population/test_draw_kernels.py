@@ -188,3 +188,62 @@ def test_cover_bit_is_the_expression_of_draw_coverage():
         c_group = np.minimum(np.float32(1.0), vis * np.float32(cov))
         kern.cover_bit(u, group, c_group, flags, c_abroad, np.uint8(1 << s), cover)
         np.testing.assert_array_equal(cover, want)
+
+
+def test_group_sums_are_the_two_bincounts():
+    rng = np.random.default_rng(10)
+    group = rng.integers(0, 3, size=100_001).astype(np.uint8)
+    x = rng.random(group.size, dtype=np.float32)
+    counts, sums = kern.group_sums(group, x, 5)
+    np.testing.assert_array_equal(counts, np.bincount(group, minlength=5))
+    np.testing.assert_array_equal(sums, np.bincount(group, x, minlength=5))  # the same order
+
+
+def test_set_where_grievance_degrees16_and_flag_counts_are_the_numpy_expressions():
+    rng = np.random.default_rng(11)
+    n = 50_000
+    flags = rng.integers(0, 4, size=n).astype(np.uint8)
+    x = rng.random(n, dtype=np.float32)
+    want = x.copy()
+    want[(flags & CHILD) != 0] = np.inf
+    kern.set_where(flags, CHILD, x, np.float32(np.inf))
+    np.testing.assert_array_equal(x, want)
+
+    hard, base, dissent = (rng.random(n, dtype=np.float32) for _ in range(3))
+    child = (flags & CHILD) != 0
+    want_grief = hard * np.float32(0.7) * (np.float32(1.0) - base)
+    want_grief[child] = 0.0
+    want_dissent = dissent.copy()
+    want_dissent[child] = 0.0
+    grief = np.empty(n, np.float32)
+    kern.grievance(hard, base, np.float32(0.7), flags, grief, dissent)
+    np.testing.assert_array_equal(grief, want_grief)
+    np.testing.assert_array_equal(dissent, want_dissent)
+
+    indptr = np.concatenate([[0], np.cumsum(rng.integers(0, 70_000, size=300))]).astype(np.int64)
+    np.testing.assert_array_equal(kern.degrees16(indptr), np.diff(indptr).astype(np.uint16))
+    assert kern.degrees16(np.zeros(1, np.int32)).size == 0
+
+    adults = (flags & CHILD) == 0
+    away = (flags & ABROAD) != 0
+    assert kern.flag_counts(flags) == (adults.sum(), (adults & ~away).sum(), away.sum())
+
+
+def test_flagged_and_ties_flagged_are_the_numpy_expressions():
+    from scslab.population.network import neighbours_of, symmetric_csr
+
+    rng = np.random.default_rng(12)
+    hh_start = _households(rng, 2000)
+    n = int(hh_start[-1])
+    flags = rng.integers(0, 8, size=n).astype(np.uint8)
+    got = kern.flagged(flags, ABROAD)
+    assert got.dtype == np.int32
+    np.testing.assert_array_equal(got, np.flatnonzero((flags & ABROAD) != 0))
+    indptr, indices = symmetric_csr(rng.integers(0, n, size=(n, 4), dtype=np.int32), hh_start)
+    people = got.astype(np.int64)
+    lens = (indptr[people + 1] - indptr[people]).astype(np.int64)
+    owner = np.repeat(np.arange(people.size), lens)
+    ties = neighbours_of(indptr, indices, people)
+    want = np.bincount(owner[(flags[ties] & CHILD) != 0], minlength=people.size)
+    np.testing.assert_array_equal(kern.ties_flagged(flags, CHILD, indptr, indices, people), want)
+    assert want.sum() > 0

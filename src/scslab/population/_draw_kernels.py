@@ -151,17 +151,26 @@ def sbm_rows(  # noqa: PLR0913 - one flat argument list: numba compiles it once
 
     The c-th tie j with ``u_own[j] < homophily`` lands on
     ``order[starts[g] + int64(pick[c] * counts[g])]`` instead, g the sender's group
-    (sender ``a + j // half``).
+    (sender ``a + j // half``). Two loops: the places (without branches), then the
+    gathers from `order` (independent loads, so that many are in flight at once).
     """
-    c = 0
+    m = pick.size
+    if m:
+        pos = np.empty(m + 1, np.int64)
+        tgt = np.empty(m + 1, np.int64)
+        c = 0
+        for r in range(far.size // half):
+            g = group[a + r]
+            s, k = starts[g], counts[g]
+            for t in range(half):
+                j = r * half + t
+                pos[c] = j
+                tgt[c] = s + np.int64(pick[min(c, m - 1)] * k)
+                c += u_own[j] < homophily
+        for c in range(m):
+            far[pos[c]] = order[tgt[c]]
     base = a * half
-    for j in range(far.size):
-        x = far[j]
-        if u_own[j] < homophily:
-            g = group[a + j // half]
-            x = order[starts[g] + np.int64(pick[c] * counts[g])]
-            c += 1
-        out[base + j] = x
+    out[base : base + far.size] = far
 
 
 @_jit
@@ -237,3 +246,96 @@ def cover_bit(  # noqa: PLR0913 - one flat argument list: numba compiles it once
         c = c_abroad if (flags[i] & _ABROAD) != 0 else c_group[group[i]]
         if u[i] < c:
             cover[i] |= bit
+
+
+@_jit
+def group_sums(group: Any, x: Any, k: int) -> Any:
+    """``(np.bincount(group, minlength=k), np.bincount(group, x, minlength=k))``, one pass.
+
+    The sums in float64, added in the people's order as `np.bincount` adds them.
+    """
+    counts = np.zeros(k, np.int64)
+    sums = np.zeros(k, np.float64)
+    for i in range(group.size):
+        g = group[i]
+        counts[g] += 1
+        sums[g] += np.float64(x[i])
+    return counts, sums
+
+
+@_jit
+def set_where(flags: Any, mask: Any, x: Any, value: Any) -> None:
+    """``x[(flags & mask) != 0] = value``."""
+    for i in range(flags.size):
+        if (flags[i] & mask) != 0:
+            x[i] = value
+
+
+@_jit
+def grievance(hardship: Any, base: Any, shift: Any, flags: Any, grief: Any, dissent: Any) -> None:
+    """``grief = hardship shift (1 - base)`` (float32), 0 for children, whose ``dissent`` is 0."""
+    one = np.float32(1.0)
+    zero = np.float32(0.0)
+    for i in range(hardship.size):
+        if (flags[i] & _CHILD) != 0:
+            grief[i] = zero
+            dissent[i] = zero
+        else:
+            grief[i] = hardship[i] * shift * (one - base[i])
+
+
+@_jit
+def degrees16(indptr: Any) -> Any:
+    """``np.diff(indptr).astype(np.uint16)``."""
+    n = indptr.size - 1
+    out = np.empty(max(n, 0), np.uint16)
+    for i in range(n):
+        out[i] = np.uint16(indptr[i + 1] - indptr[i])
+    return out
+
+
+@_jit
+def flag_counts(flags: Any) -> Any:
+    """Adults (not CHILD), adults at home (neither CHILD nor ABROAD) and people ABROAD."""
+    adults = 0
+    home = 0
+    away = 0
+    for i in range(flags.size):
+        f = flags[i]
+        if (f & _CHILD) == 0:
+            adults += 1
+            if (f & _ABROAD) == 0:
+                home += 1
+        if (f & _ABROAD) != 0:
+            away += 1
+    return adults, home, away
+
+
+@_jit
+def flagged(flags: Any, mask: Any) -> Any:
+    """``np.flatnonzero((flags & mask) != 0)`` as int32."""
+    m = 0
+    for i in range(flags.size):
+        if (flags[i] & mask) != 0:
+            m += 1
+    out = np.empty(m, np.int32)
+    m = 0
+    for i in range(flags.size):
+        if (flags[i] & mask) != 0:
+            out[m] = i
+            m += 1
+    return out
+
+
+@_jit
+def ties_flagged(flags: Any, mask: Any, indptr: Any, indices: Any, people: Any) -> Any:
+    """For each of `people`: its ties ``w`` with ``(flags[w] & mask) != 0`` (int64)."""
+    out = np.zeros(people.size, np.int64)
+    for i in range(people.size):
+        p = people[i]
+        c = 0
+        for r in range(indptr[p], indptr[p + 1]):
+            if (flags[indices[r]] & mask) != 0:
+                c += 1
+        out[i] = c
+    return out

@@ -132,15 +132,17 @@ def make_people(pop: Any, behaviour: Any, rng: np.random.Generator) -> dict[str,
     hardship = beta32(rng, a[group], b[group], n)
     risk = rng.random(n, dtype=np.float32)
     sig = float(behaviour.opportunism_sigma)
-    opp = np.exp(
-        rng.standard_normal(n, dtype=np.float32) * np.float32(sig) - np.float32(sig**2 / 2)
-    )
+    # exp(z sig - sig^2 / 2), at most opportunism_max; in place (float32, as out of place)
+    opp = rng.standard_normal(n, dtype=np.float32)
+    opp *= np.float32(sig)
+    opp -= np.float32(sig**2 / 2)
+    np.exp(opp, out=opp)
     np.minimum(opp, np.float32(behaviour.opportunism_max), out=opp)
     base = beta32(rng, float(behaviour.dissent_a), float(behaviour.dissent_b), n)
-    theta = rng.standard_normal(n, dtype=np.float32) * np.float32(
-        behaviour.threshold_sd
-    ) + np.float32(behaviour.threshold_mean)
-    theta[(flags & CHILD) != 0] = np.inf  # children never speak
+    theta = rng.standard_normal(n, dtype=np.float32)
+    theta *= np.float32(behaviour.threshold_sd)
+    theta += np.float32(behaviour.threshold_mean)
+    kern.set_where(flags, CHILD, theta, np.float32(np.inf))  # children never speak
     legit0 = own_legitimacy(behaviour, n, rng)
     # private_dissent(base, hardship, legit0, shift), and PRIVATE past the cut, in one pass
     dissent = np.empty(n, np.float32)
@@ -150,14 +152,15 @@ def make_people(pop: Any, behaviour: Any, rng: np.random.Generator) -> dict[str,
     incomes = np.array([g.income for g in pop.groups], dtype=np.float64)
     # income falls with hardship: income_g * (1.5 - h), mean over people
     k = incomes.size
-    per_group = 1.5 * np.bincount(group, minlength=k) - np.bincount(group, hardship, minlength=k)
+    counts, sums = kern.group_sums(group, hardship, k)  # the two bincounts, one pass
+    per_group = 1.5 * counts - sums
     income_mean = float(incomes @ per_group / n)
     return {
         "hh_start": hh_start,
         "group": group,
         "flags": flags,
         "risk": risk,
-        "opp": opp.astype(np.float32),
+        "opp": opp.astype(np.float32, copy=False),
         "dissent": dissent,
         "dissent_base": base,
         "hardship": hardship,
