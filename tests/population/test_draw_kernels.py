@@ -247,3 +247,26 @@ def test_flagged_and_ties_flagged_are_the_numpy_expressions():
     want = np.bincount(owner[(flags[ties] & CHILD) != 0], minlength=people.size)
     np.testing.assert_array_equal(kern.ties_flagged(flags, CHILD, indptr, indices, people), want)
     assert want.sum() > 0
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 1000, 100_003])
+def test_household_starts_are_the_sizes_cut_at_n(n):
+    """The old `household_sizes`: sizes 1 + Poisson, the first that reach n, the last cut."""
+    extra = np.random.default_rng(13).poisson(1.62, size=int(n / 2.62 * 1.2) + 16)
+    sizes = 1 + extra
+    ends = np.cumsum(sizes)
+    k = int(np.searchsorted(ends, n))
+    want_sizes = sizes[: k + 1].copy()
+    want_sizes[-1] -= int(ends[k] - n)
+    want = np.zeros(k + 2, np.int32)
+    np.cumsum(want_sizes.astype(np.int32), out=want[1:])
+    got = kern.household_starts(extra, n)
+    assert got.dtype == np.int32
+    np.testing.assert_array_equal(got, want)
+    hh_group = np.arange(k + 1, dtype=np.uint8)
+    np.testing.assert_array_equal(kern.spread(hh_group, got), np.repeat(hh_group, want_sizes))
+
+
+def test_household_starts_say_when_the_sizes_fall_short():
+    assert kern.household_starts(np.zeros(10, np.int64), 11).size == 0
+    np.testing.assert_array_equal(kern.household_starts(np.zeros(10, np.int64), 10)[-2:], [9, 10])

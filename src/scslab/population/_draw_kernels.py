@@ -339,3 +339,36 @@ def ties_flagged(flags: Any, mask: Any, indptr: Any, indices: Any, people: Any) 
                 c += 1
         out[i] = c
     return out
+
+
+@_jit
+def household_starts(extra: Any, n: int) -> Any:
+    """``hh_start`` (int32) of households of sizes ``1 + extra[h]``, the last cut to end at n.
+
+    The households up to the first whose cumulative size reaches n; empty when all of
+    them fall short of n (the caller draws more).
+    """
+    total = 0
+    for h in range(extra.size):
+        total += 1 + extra[h]
+        if total >= n:
+            out = np.empty(h + 2, np.int32)
+            out[0] = 0
+            t = 0
+            for i in range(h):
+                t += 1 + extra[i]
+                out[i + 1] = t
+            out[h + 1] = n
+            return out
+    return np.empty(0, np.int32)
+
+
+@_jit
+def spread(per_household: Any, hh_start: Any) -> Any:
+    """``np.repeat(per_household, np.diff(hh_start))``: each member gets its household's value."""
+    out = np.empty(hh_start[-1], per_household.dtype)
+    for h in range(hh_start.size - 1):
+        v = per_household[h]
+        for p in range(hh_start[h], hh_start[h + 1]):
+            out[p] = v
+    return out

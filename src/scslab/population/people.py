@@ -21,17 +21,23 @@ PRIVATE = np.uint8(8)  # dissents privately (d > private_cut)
 
 def household_sizes(n: int, mean_size: float, rng: np.random.Generator) -> NDArray[np.int32]:
     """Household sizes 1 + Poisson(mean_size - 1) that add up to exactly `n`."""
+    return np.diff(household_starts(n, mean_size, rng)).astype(np.int32)
+
+
+def household_starts(n: int, mean_size: float, rng: np.random.Generator) -> NDArray[np.int32]:
+    """``hh_start`` (int32, households + 1) of the sizes of `household_sizes`, its last entry n.
+
+    Poisson draws in blocks of 1.2 n / mean_size (+ 16), a block more while they fall short.
+    """
+    from scslab.population import _draw_kernels as kern  # numba, on first use
+
     guess = int(n / mean_size * 1.2) + 16
-    sizes = 1 + rng.poisson(mean_size - 1.0, size=guess)
-    ends = np.cumsum(sizes)
-    while ends[-1] < n:  # pragma: no cover - the guess leaves a 20 % margin
-        more = 1 + rng.poisson(mean_size - 1.0, size=guess)
-        sizes = np.concatenate([sizes, more])
-        ends = np.cumsum(sizes)
-    k = int(np.searchsorted(ends, n))  # first household that reaches n
-    sizes = sizes[: k + 1].copy()
-    sizes[-1] -= int(ends[k] - n)
-    return sizes.astype(np.int32)
+    extra = rng.poisson(mean_size - 1.0, size=guess)
+    hh_start = kern.household_starts(extra, n)
+    while hh_start.size == 0:  # pragma: no cover - the guess leaves a 20 % margin
+        extra = np.concatenate([extra, rng.poisson(mean_size - 1.0, size=guess)])
+        hh_start = kern.household_starts(extra, n)
+    return hh_start
 
 
 def beta32(rng: np.random.Generator, a: Any, b: Any, size: int) -> NDArray[np.float32]:
@@ -102,14 +108,12 @@ def make_people(pop: Any, behaviour: Any, rng: np.random.Generator) -> dict[str,
     from scslab.population import _draw_kernels as kern  # numba, on first use
 
     n = int(pop.size)
-    sizes = household_sizes(n, float(pop.household_size), rng)
-    n_hh = sizes.size
-    hh_start = np.zeros(n_hh + 1, dtype=np.int32)
-    np.cumsum(sizes, out=hh_start[1:])
+    hh_start = household_starts(n, float(pop.household_size), rng)
+    n_hh = hh_start.size - 1
 
     shares = np.array([g.share for g in pop.groups], dtype=np.float64)
     hh_group = rng.choice(len(shares), size=n_hh, p=shares / shares.sum()).astype(np.uint8)
-    group = np.repeat(hh_group, sizes)
+    group = kern.spread(hh_group, hh_start)  # np.repeat(hh_group, sizes)
 
     # the first member of a household is an adult; the others are children with q
     # (compared in float32, as numpy compares a float32 array with a Python float)
