@@ -75,40 +75,6 @@ def test_hire_takes_the_picks_in_order_of_those_hired():
     np.testing.assert_array_equal(size, np.bincount(want[want >= 0], minlength=300))
 
 
-def test_group_order_is_flatnonzero_by_group():
-    rng = np.random.default_rng(4)
-    group = rng.choice(5, size=20_000, p=[0.5, 0.2, 0.0, 0.2, 0.1]).astype(np.uint8)
-    counts = np.bincount(group)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    want = np.concatenate([np.flatnonzero(group == g) for g in range(counts.size)])
-    got = kern.group_order(group, starts)
-    assert got.dtype == np.int32
-    np.testing.assert_array_equal(got, want)
-
-
-def test_sbm_rows_are_the_numpy_expressions():
-    """One chunk of `network.sbm`: the old expression chain and the kernel, same draws."""
-    rng = np.random.default_rng(5)
-    n, half, a, b = 30_000, 5, 4096, 8192
-    group = rng.choice(3, size=n, p=[0.6, 0.3, 0.1]).astype(np.uint8)
-    counts = np.bincount(group)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    order = kern.group_order(group, starts)
-    far = rng.integers(0, n, size=(b - a) * half, dtype=np.int32)
-    h = np.float32(0.7)
-    u_own = rng.random(far.size, dtype=np.float32)
-    pick = rng.random(kern.count_below(u_own, h))
-    want = far.copy()
-    own = np.flatnonzero(u_own < h)
-    g = group[a + own // half]
-    want[own] = order[starts[g] + (pick * counts[g]).astype(np.int64)]
-    out = np.full(n * half, -7, np.int32)
-    kern.sbm_rows(far, u_own, h, pick, group, a, half, counts, starts, order, out)
-    np.testing.assert_array_equal(out[a * half : b * half], want)
-    assert (out[: a * half] == -7).all() and (out[b * half :] == -7).all()
-    assert own.size > 0.6 * far.size  # the group's picks were exercised
-
-
 def _households(rng, n_hh=5000):
     sizes = 1 + rng.poisson(2.0, size=n_hh)
     hh_start = np.zeros(n_hh + 1, np.int32)

@@ -1,4 +1,4 @@
-"""Passes of the society's draws (`people`, `firms`, `network.sbm`), compiled with numba.
+"""Passes of the society's draws (`people`, `firms`, coverage), compiled with numba.
 
 Each kernel replaces a chain of numpy expressions over the people (gathers,
 scatters, masks, casts, each a full pass with a fresh temporary) by one loop that
@@ -114,63 +114,6 @@ def hire(  # noqa: PLR0913 - one flat argument list: numba compiles it once
             j = min(j, n_f - 1)
             employer[home_adult[i]] = j
             size[j] += 1
-
-
-@_jit
-def group_order(group: Any, starts: Any) -> Any:
-    """The people sorted by group, ascending within one (int32): a counting sort.
-
-    ``starts[g]`` is where group g begins (the cumulative counts, from 0). The same
-    array as ``order[starts[g]:starts[g] + counts[g]] = np.flatnonzero(group == g)``
-    for every group.
-    """
-    at = starts.copy()
-    order = np.empty(group.size, np.int32)
-    for i in range(group.size):
-        g = group[i]
-        order[at[g]] = i
-        at[g] += 1
-    return order
-
-
-@_jit
-def sbm_rows(  # noqa: PLR0913 - one flat argument list: numba compiles it once
-    far: Any,
-    u_own: Any,
-    homophily: Any,
-    pick: Any,
-    group: Any,
-    a: int,
-    half: int,
-    counts: Any,
-    starts: Any,
-    order: Any,
-    out: Any,
-) -> None:
-    """Ties ``a * half ..`` of `out` (flat), from `far`, as `network.sbm` draws them.
-
-    The c-th tie j with ``u_own[j] < homophily`` lands on
-    ``order[starts[g] + int64(pick[c] * counts[g])]`` instead, g the sender's group
-    (sender ``a + j // half``). Two loops: the places (without branches), then the
-    gathers from `order` (independent loads, so that many are in flight at once).
-    """
-    m = pick.size
-    if m:
-        pos = np.empty(m + 1, np.int64)
-        tgt = np.empty(m + 1, np.int64)
-        c = 0
-        for r in range(far.size // half):
-            g = group[a + r]
-            s, k = starts[g], counts[g]
-            for t in range(half):
-                j = r * half + t
-                pos[c] = j
-                tgt[c] = s + np.int64(pick[min(c, m - 1)] * k)
-                c += u_own[j] < homophily
-        for c in range(m):
-            far[pos[c]] = order[tgt[c]]
-    base = a * half
-    out[base : base + far.size] = far
 
 
 @_jit

@@ -88,19 +88,19 @@ def sbm(
     out = np.empty((n, half), np.int32)
     if half == 0:
         return out
-    from scslab.population import _draw_kernels as kern  # numba, on first use
-
     counts = np.bincount(group)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    order = kern.group_order(group, starts)  # people sorted by group
+    order = np.empty(n, np.int32)  # people sorted by group
+    for gi in np.flatnonzero(counts):
+        order[starts[gi] : starts[gi] + counts[gi]] = np.flatnonzero(group == gi)
     flat = out.reshape(-1)
-    h = np.float32(homophily)
     for a, b in _chunks(n):
         far = rng.integers(0, n, size=(b - a) * half, dtype=np.int32)
-        u_own = rng.random(far.size, dtype=np.float32)
-        # the c-th tie kept in the group goes to a member picked by pick[c]
-        pick = rng.random(kern.count_below(u_own, h))
-        kern.sbm_rows(far, u_own, h, pick, group, a, half, counts, starts, order, flat)
+        own = np.flatnonzero(rng.random(far.size, dtype=np.float32) < np.float32(homophily))
+        g = group[a + own // half]
+        pick = (rng.random(own.size) * counts[g]).astype(np.int64)
+        far[own] = order[starts[g] + pick]
+        flat[a * half : b * half] = far
     return out
 
 
