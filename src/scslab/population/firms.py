@@ -7,8 +7,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from scslab.population.people import ABROAD, CHILD
-
 
 def firm_traits(firms: Any, n_firms: int, rng: np.random.Generator) -> dict[str, NDArray[Any]]:
     """Each firm's sector (uint8, by ``sectors[*].share``) and size weight (log-normal).
@@ -41,8 +39,10 @@ def make_firms(
     ``firm_size`` counts the employees each firm got, so firm sizes are log-normal
     mixed with Poisson noise.
     """
+    from scslab.population import _draw_kernels as kern  # numba, on first use
+
     n = flags.size
-    home_adult = np.flatnonzero((flags & (CHILD | ABROAD)) == 0).astype(np.int32)
+    home_adult = kern.home_adults(flags)
     n_firms = int(round(float(firms.per_person) * n))
     if home_adult.size == 0:
         n_firms = 0
@@ -56,14 +56,18 @@ def make_firms(
     else:
         traits = {"firm_sector": np.zeros(n_firms, np.uint8), "firm_weight": np.ones(n_firms)}
     employer = np.full(n, -1, dtype=np.int32)
+    size = np.zeros(n_firms, np.int32)
     if n_firms:
-        hired = home_adult[rng.random(home_adult.size) < float(firms.employment_share)]
+        # who is hired (u < share), then by whom: searchsorted(cum, u' cum[-1], "right"),
+        # found from a table of buckets of the cumulative weights (one per firm)
+        share = float(firms.employment_share)
+        u_hire = rng.random(home_adult.size)
+        u_pick = rng.random(kern.count_below(u_hire, share))
         cum = np.cumsum(traits["firm_weight"])
-        pick = np.searchsorted(cum, rng.random(hired.size) * cum[-1], side="right")
-        employer[hired] = np.minimum(pick, n_firms - 1).astype(np.int32)
-    size = np.bincount(employer[employer >= 0], minlength=n_firms).astype(np.int32)
+        first = kern.cdf_buckets(cum, n_firms)
+        kern.hire(home_adult, u_hire, share, cum, u_pick, first, employer, size)
     return {
-        "firm_rep": rep.astype(np.int32),
+        "firm_rep": rep.astype(np.int32, copy=False),
         "employer": employer,
         "firm_sector": traits["firm_sector"],
         "firm_size": size,

@@ -21,17 +21,23 @@ PRIVATE = np.uint8(8)  # dissents privately (d > private_cut)
 
 def household_sizes(n: int, mean_size: float, rng: np.random.Generator) -> NDArray[np.int32]:
     """Household sizes 1 + Poisson(mean_size - 1) that add up to exactly `n`."""
+    return np.diff(household_starts(n, mean_size, rng)).astype(np.int32)
+
+
+def household_starts(n: int, mean_size: float, rng: np.random.Generator) -> NDArray[np.int32]:
+    """``hh_start`` (int32, households + 1) of the sizes of `household_sizes`, its last entry n.
+
+    Poisson draws in blocks of 1.2 n / mean_size (+ 16), a block more while they fall short.
+    """
+    from scslab.population import _draw_kernels as kern  # numba, on first use
+
     guess = int(n / mean_size * 1.2) + 16
-    sizes = 1 + rng.poisson(mean_size - 1.0, size=guess)
-    ends = np.cumsum(sizes)
-    while ends[-1] < n:  # pragma: no cover - the guess leaves a 20 % margin
-        more = 1 + rng.poisson(mean_size - 1.0, size=guess)
-        sizes = np.concatenate([sizes, more])
-        ends = np.cumsum(sizes)
-    k = int(np.searchsorted(ends, n))  # first household that reaches n
-    sizes = sizes[: k + 1].copy()
-    sizes[-1] -= int(ends[k] - n)
-    return sizes.astype(np.int32)
+    extra = rng.poisson(mean_size - 1.0, size=guess)
+    hh_start = kern.household_starts(extra, n)
+    while hh_start.size == 0:  # pragma: no cover - the guess leaves a 20 % margin
+        extra = np.concatenate([extra, rng.poisson(mean_size - 1.0, size=guess)])
+        hh_start = kern.household_starts(extra, n)
+    return hh_start
 
 
 def beta32(rng: np.random.Generator, a: Any, b: Any, size: int) -> NDArray[np.float32]:
@@ -41,11 +47,11 @@ def beta32(rng: np.random.Generator, a: Any, b: Any, size: int) -> NDArray[np.fl
     cost about half of numpy's float64 beta; the rare 0 / 0 (both shapes tiny) is
     drawn again with `Generator.beta`.
     """
+    from scslab.population import _draw_kernels as kern  # numba, on first use
+
     x = rng.standard_gamma(a, size=size, dtype=np.float32)
     y = rng.standard_gamma(b, size=size, dtype=np.float32)
-    y += x
-    np.divide(x, y, out=x)
-    bad = np.flatnonzero(~np.isfinite(x))
+    bad = kern.beta_ratio(x, y)  # x / (y + x) in place; where it is not finite
     if bad.size:
         a_bad = a[bad] if np.ndim(a) else a
         b_bad = b[bad] if np.ndim(b) else b
@@ -99,32 +105,28 @@ def make_people(pop: Any, behaviour: Any, rng: np.random.Generator) -> dict[str,
         ``risk``, ``opp``, ``dissent``, ``dissent_base``, ``hardship``, ``legit0``
         (own legitimacy), ``theta`` (float32, shape (n,)) and ``income_mean`` (float).
     """
+    from scslab.population import _draw_kernels as kern  # numba, on first use
+
     n = int(pop.size)
-    sizes = household_sizes(n, float(pop.household_size), rng)
-    n_hh = sizes.size
-    hh_start = np.zeros(n_hh + 1, dtype=np.int32)
-    np.cumsum(sizes, out=hh_start[1:])
+    hh_start = household_starts(n, float(pop.household_size), rng)
+    n_hh = hh_start.size - 1
 
     shares = np.array([g.share for g in pop.groups], dtype=np.float64)
     hh_group = rng.choice(len(shares), size=n_hh, p=shares / shares.sum()).astype(np.uint8)
-    group = np.repeat(hh_group, sizes)
+    group = kern.spread(hh_group, hh_start)  # np.repeat(hh_group, sizes)
 
     # the first member of a household is an adult; the others are children with q
-    first = np.zeros(n, dtype=bool)
-    first[hh_start[:-1]] = True
+    # (compared in float32, as numpy compares a float32 array with a Python float)
     n_rest = n - n_hh
     q_child = min(1.0, float(pop.children_share) * n / n_rest) if n_rest else 0.0
     u = rng.random(n, dtype=np.float32)
     flags = np.zeros(n, dtype=np.uint8)
-    child = ~first & (u < q_child)
-    flags[child] = CHILD
+    n_elig = kern.children(hh_start, u, np.float32(q_child), flags)
     # the diaspora: adults other than the first member, so that family stays at home
-    eligible = ~first & ~child
-    n_elig = int(eligible.sum())
     q_abroad = min(1.0, float(pop.diaspora_share) * n / n_elig) if n_elig else 0.0
-    u2 = rng.random(n, dtype=np.float32)
-    flags[eligible & (u2 < q_abroad)] |= ABROAD
-    del u, u2, first, child, eligible
+    u = rng.random(n, dtype=np.float32)
+    kern.abroad(hh_start, u, np.float32(q_abroad), flags)
+    del u
 
     # traits
     means = np.array([g.hardship for g in pop.groups], dtype=np.float64)
@@ -134,30 +136,35 @@ def make_people(pop: Any, behaviour: Any, rng: np.random.Generator) -> dict[str,
     hardship = beta32(rng, a[group], b[group], n)
     risk = rng.random(n, dtype=np.float32)
     sig = float(behaviour.opportunism_sigma)
-    opp = np.exp(
-        rng.standard_normal(n, dtype=np.float32) * np.float32(sig) - np.float32(sig**2 / 2)
-    )
+    # exp(z sig - sig^2 / 2), at most opportunism_max; in place (float32, as out of place)
+    opp = rng.standard_normal(n, dtype=np.float32)
+    opp *= np.float32(sig)
+    opp -= np.float32(sig**2 / 2)
+    np.exp(opp, out=opp)
     np.minimum(opp, np.float32(behaviour.opportunism_max), out=opp)
     base = beta32(rng, float(behaviour.dissent_a), float(behaviour.dissent_b), n)
-    theta = rng.standard_normal(n, dtype=np.float32) * np.float32(
-        behaviour.threshold_sd
-    ) + np.float32(behaviour.threshold_mean)
-    theta[(flags & CHILD) != 0] = np.inf  # children never speak
+    theta = rng.standard_normal(n, dtype=np.float32)
+    theta *= np.float32(behaviour.threshold_sd)
+    theta += np.float32(behaviour.threshold_mean)
+    kern.set_where(flags, CHILD, theta, np.float32(np.inf))  # children never speak
     legit0 = own_legitimacy(behaviour, n, rng)
-    dissent = private_dissent(base, hardship, legit0, float(pop.dissent_hardship_shift))
-    flags[(dissent > np.float32(behaviour.private_cut)) & ((flags & CHILD) == 0)] |= PRIVATE
+    # private_dissent(base, hardship, legit0, shift), and PRIVATE past the cut, in one pass
+    dissent = np.empty(n, np.float32)
+    shift, cut = np.float32(pop.dissent_hardship_shift), np.float32(behaviour.private_cut)
+    kern.dissent(base, hardship, legit0, shift, cut, flags, dissent)
 
     incomes = np.array([g.income for g in pop.groups], dtype=np.float64)
     # income falls with hardship: income_g * (1.5 - h), mean over people
     k = incomes.size
-    per_group = 1.5 * np.bincount(group, minlength=k) - np.bincount(group, hardship, minlength=k)
+    counts, sums = kern.group_sums(group, hardship, k)  # the two bincounts, one pass
+    per_group = 1.5 * counts - sums
     income_mean = float(incomes @ per_group / n)
     return {
         "hh_start": hh_start,
         "group": group,
         "flags": flags,
         "risk": risk,
-        "opp": opp.astype(np.float32),
+        "opp": opp.astype(np.float32, copy=False),
         "dissent": dissent,
         "dissent_base": base,
         "hardship": hardship,

@@ -61,12 +61,14 @@ def init_fields(
     ``c_association_reports`` (reports so far), ``s_services`` (this step's services,
     for welfare).
     """
+    from scslab.population import _draw_kernels as kern  # numba: imported on first use
+
     on = plan.association_services
-    abroad = np.flatnonzero((flags & ABROAD) != 0) if on else np.empty(0, np.int64)
+    abroad = kern.flagged(flags, ABROAD) if on else np.empty(0, np.int32)
     return {
-        "abroad_idx": abroad.astype(np.int32),
+        "abroad_idx": abroad,
         "assoc_ties": member_ties(flags, indptr, indices, abroad).astype(np.uint16),
-        "n_members": int(np.count_nonzero(flags & ASSOC)),
+        "n_members": int(kern.flagged(flags, ASSOC).size),
         "c_association_reports": 0,
         "s_services": 0.0,
     }
@@ -79,11 +81,10 @@ def member_ties(
     people: NDArray[Any],
 ) -> NDArray[np.int64]:
     """Association members among the network ties of each of `people`, counted afresh."""
-    people = np.asarray(people, dtype=np.int64)
-    lens = (indptr[people + 1] - indptr[people]).astype(np.int64)
-    ties = neighbours_of(indptr, indices, people)
-    owner = np.repeat(np.arange(people.size), lens)
-    return np.bincount(owner[(flags[ties] & ASSOC) != 0], minlength=people.size)
+    from scslab.population import _draw_kernels as kern  # numba: imported on first use
+
+    people = np.ascontiguousarray(people, dtype=np.int64)
+    return kern.ties_flagged(flags, ASSOC, indptr, indices, people)
 
 
 def ties_of(state: State, people: NDArray[Any]) -> NDArray[np.uint16]:

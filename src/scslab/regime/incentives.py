@@ -65,10 +65,12 @@ def init_fields(p: Any, plan: Plan, flags: NDArray[np.uint8], rng: Any) -> dict[
             "part_share": 0.0,
             "part_pull": -1.0,
         }
+    from scslab.population import _draw_kernels as kern  # numba: imported on first use
+
     q = p.participation
     z = rng["participation_init"].standard_normal(n, dtype=np.float32)
     c = np.exp(z * np.float32(q.privacy_sigma)) * np.float32(q.privacy_cost)
-    c[(flags & (CHILD | ABROAD)) != 0] = np.inf  # only home adults take part
+    kern.set_where(flags, CHILD | ABROAD, c, np.float32(np.inf))  # only home adults take part
     return {"privacy": c, "part": np.zeros(n, bool), "part_share": 0.0, "part_pull": -1.0}
 
 

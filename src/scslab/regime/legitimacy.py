@@ -32,7 +32,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scslab.engine import State
-from scslab.population.people import CHILD
 from scslab.regime.plan import Plan
 from scslab.regime.tables import BASIS_TRUE, ORIG_RED, SANCTIONED
 
@@ -54,11 +53,13 @@ def init_fields(plan: Plan, people: dict[str, Any], shift: float) -> dict[str, A
             "wrong_n": np.zeros(0, np.uint16),
             "wrong_ties": 0,
         }
-    child = (people["flags"] & CHILD) != 0
-    base = people["dissent_base"].astype(np.float32)
-    grief = (people["hardship"] * np.float32(shift) * (np.float32(1.0) - base)).astype(np.float32)
-    grief[child] = 0.0
-    people["dissent"][child] = 0.0
+    from scslab.population import _draw_kernels as kern  # numba, on first use
+
+    # grief = hardship shift (1 - base), 0 for children, whose dissent is set to 0
+    grief = np.empty(n, np.float32)
+    base = people["dissent_base"].astype(np.float32, copy=False)
+    hardship = people["hardship"].astype(np.float32, copy=False)
+    kern.grievance(hardship, base, np.float32(shift), people["flags"], grief, people["dissent"])
     return {
         "legit": legit,
         "legit0": people["legit0"].astype(np.float32, copy=True),

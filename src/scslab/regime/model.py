@@ -42,7 +42,7 @@ from scslab.engine import State, Streams
 from scslab.metrics.regime import DESCRIPTION
 from scslab.population.firms import make_firms
 from scslab.population.network import build_network, chunk_rows, count_changes
-from scslab.population.people import ABROAD, CHILD, make_people
+from scslab.population.people import make_people
 from scslab.regime import (
     abroad,
     authority,
@@ -86,6 +86,8 @@ class RegimeModel:
     headline = DESCRIPTION.headline
 
     def init(self, scenario: Any, rng: Streams) -> State:
+        from scslab.population import _draw_kernels as kern  # numba: imported on first use
+
         p = scenario.params
         plan = plan_for(p)
         people = make_people(p.population, p.behaviour, rng["population"])
@@ -106,7 +108,7 @@ class RegimeModel:
         k = plan.n_kinds
         g0 = scoring.base_grade(p, plan)
         n_f = firms_drawn["firm_rep"].size
-        adults = (people["flags"] & CHILD) == 0
+        n_adults, n_home_adults, n_abroad = kern.flag_counts(people["flags"])
         state = State(
             params=p,
             group=people["group"],
@@ -118,7 +120,7 @@ class RegimeModel:
             theta=people["theta"],
             net_indptr=indptr,
             net_indices=indices,
-            deg=np.diff(indptr).astype(np.uint16),
+            deg=kern.degrees16(indptr),  # np.diff(indptr) as uint16
             employer=firms_drawn["employer"],
             firm_rep=firms_drawn["firm_rep"],
             firm_records=np.zeros(n_f, np.uint8),
@@ -143,9 +145,9 @@ class RegimeModel:
             c_acts=np.zeros(k, np.int64),
             s_acts=np.zeros(k, np.int64),
             income_mean=float(people["income_mean"]),
-            n_adults=int(adults.sum()),
-            n_home_adults=int((adults & ((people["flags"] & ABROAD) == 0)).sum()),
-            n_abroad=int(((people["flags"] & ABROAD) != 0).sum()),
+            n_adults=int(n_adults),
+            n_home_adults=int(n_home_adults),
+            n_abroad=int(n_abroad),
             next_episode=0,
             ls_dirty=False,
             red_benefit=0.0,

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scslab.engine import State
-from scslab.population.people import ABROAD, ASSOC, CHILD
+from scslab.population.people import ASSOC, CHILD
 from scslab.regime.plan import ASSOC_BIT, Plan
 from scslab.regime.tables import PENDING, append, candidates, unique_ints
 
@@ -37,18 +37,20 @@ def draw_coverage(params: Any, plan: Plan, group: NDArray[np.uint8], flags: NDAr
     cover = np.zeros(n, dtype=np.uint8)
     if not plan.covers:
         return cover
-    vis = np.array([g.visibility for g in params.population.groups], dtype=np.float32)[group]
-    abroad = (flags & ABROAD) != 0
+    from scslab.population import _draw_kernels as kern  # numba, on first use
+
+    # a person's chance, by group (float32: the products as numpy takes them per person)
+    vis = np.array([g.visibility for g in params.population.groups], dtype=np.float32)
     speech = plan.speech
     for s, src in enumerate(params.surveillance.sources):
         c = np.minimum(np.float32(1.0), vis * np.float32(src.coverage))
         sees_speech = speech in [plan.act_names.index(a) for a in src.sees]
         if sees_speech and plan.abroad:
-            c[abroad] = np.float32(params.abroad.platform_use)
+            c_abroad = np.float32(params.abroad.platform_use)
         else:
-            c[abroad] = np.float32(0.0)
-        covered = rng.random(n, dtype=np.float32) < c
-        cover[covered] |= np.uint8(1 << s)
+            c_abroad = np.float32(0.0)
+        u = rng.random(n, dtype=np.float32)
+        kern.cover_bit(u, group, c, flags, c_abroad, np.uint8(1 << s), cover)
     if plan.abroad:
         cover[(flags & ASSOC) != 0] |= np.uint8(1 << ASSOC_BIT)
     return cover
