@@ -1,0 +1,93 @@
+"""Fingerprint of a few presets' runs, to check that a speed-up changed no result.
+
+    .venv/bin/python benchmarks/same_results.py dump before.json   # on the old code
+    .venv/bin/python benchmarks/same_results.py dump after.json    # on the new code
+    .venv/bin/python benchmarks/same_results.py compare before.json after.json
+
+`dump` runs each preset below (metrics collected at every step, seed 7) and keeps
+the metrics table as CSV and a SHA-1 of every array of the final state; `compare`
+prints each metric or state array that differs and exits 1 if any does. The old
+code can be run from a second checkout with ``PYTHONPATH=<checkout>/src``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+
+import numpy as np
+
+from scslab.api import run
+
+CASES = [
+    ("full-regime", 20_000, 60),
+    ("court-blacklist-history", 3_000, 120),
+    ("firm-credit", 5_000, 60),
+    ("rongcheng-points", 4_000, 40),
+    ("adaptive-authority", 4_000, 40),
+    ("overseas-reach", 4_000, 40),
+]
+
+
+def dump(path: str) -> None:
+    out = {}
+    for name, n, steps in CASES:
+        overrides = {"params.population.size": n, "collect_every": 1}
+        res = run(name, steps=steps, overrides=overrides, seed=7)
+        arrays = {}
+        for key, value in sorted(vars(res.state).items()):
+            if isinstance(value, np.ndarray):
+                arrays[key] = hashlib.sha1(np.ascontiguousarray(value).tobytes()).hexdigest()
+            elif isinstance(value, (bool, int, float)):
+                arrays[key] = repr(value)
+        out[name] = {"metrics": res.metrics.write_csv(), "state": arrays}
+        print(f"{name}: {n:,} people x {steps} steps", file=sys.stderr)
+    with open(path, "w") as f:
+        json.dump(out, f)
+
+
+def compare(path_a: str, path_b: str) -> int:
+    with open(path_a) as f:
+        a = json.load(f)
+    with open(path_b) as f:
+        b = json.load(f)
+    bad = 0
+    for name in a:
+        rows_a, rows_b = a[name]["metrics"].splitlines(), b[name]["metrics"].splitlines()
+        header = rows_a[0].split(",")
+        for i, (ra, rb) in enumerate(zip(rows_a, rows_b, strict=True)):
+            if ra != rb:
+                cols = [
+                    h
+                    for h, x, y in zip(header, ra.split(","), rb.split(","), strict=True)
+                    if x != y
+                ]
+                print(f"{name}: metrics differ at row {i}: {', '.join(cols[:8])}")
+                bad += 1
+                break
+        for key, value in a[name]["state"].items():
+            if b[name]["state"].get(key) != value:
+                print(f"{name}: state.{key} differs")
+                bad += 1
+    print("identical" if bad == 0 else f"{bad} differences")
+    return 1 if bad else 0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("dump").add_argument("out")
+    c = sub.add_parser("compare")
+    c.add_argument("a")
+    c.add_argument("b")
+    args = ap.parse_args()
+    if args.cmd == "dump":
+        dump(args.out)
+    else:
+        sys.exit(compare(args.a, args.b))
+
+
+if __name__ == "__main__":
+    main()
