@@ -41,8 +41,8 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
 # Benchmarks print tables; they are never timed assertions (see docs/benchmarks.md).
-# The regime row at 10^8 people needs ~15.5 GiB of memory (estimate 18.7 GB: skipped,
-# with a message, where estimate_bytes says it does not fit) and ~8 minutes.
+# The regime row at 10^8 people needs ~15.1 GiB of memory (estimate 17.2 GB: skipped,
+# with a message, where estimate_bytes says it does not fit) and ~3 minutes.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/regime_bench.py --sizes 1000000 10000000 100000000 --steps 365 30 5
