@@ -40,6 +40,11 @@ def _jit(f: F) -> F:
     return cast(F, numba.njit(cache=True, nogil=True, error_model="numpy")(f))
 
 
+def _inline(f: F) -> F:
+    """A small kernel compiled into its callers (a predicate of their loops)."""
+    return cast(F, numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")(f))
+
+
 @_jit
 def _speech(  # noqa: PLR0913 - one flat argument list: numba compiles it once
     dissent: Any,
@@ -338,18 +343,22 @@ def expire_sorted(records: NDArray[Any], true: NDArray[Any], rec: NDArray[np.int
 
 
 # --------------------------------------------------------------------------- scoring, participation
+@_inline
+def _due(last: Any, limit: int) -> bool:  # pragma: no cover - numba
+    return last >= 0 and last <= limit
+
+
 @_jit
 def _repair(last_record: Any, view: Any, pts_wrong: Any, limit: int) -> Any:  # pragma: no cover
     n_due = 0
     for i in range(last_record.size):
-        if last_record[i] >= 0 and last_record[i] <= limit:
-            n_due += 1
+        n_due += _due(last_record[i], limit)
     due = np.empty(n_due, np.int64)
     j = 0
     for i in range(last_record.size):
         if j == n_due:
             break
-        if last_record[i] >= 0 and last_record[i] <= limit:
+        if _due(last_record[i], limit):
             due[j] = i
             j += 1
             view[i] = 0
@@ -430,15 +439,14 @@ def _rebuild(  # noqa: PLR0913 - one flat argument list: numba compiles it once
     # 1. the people marked by the table before: every bit but EVER, or a restriction
     n_prev = 0
     for i in range(sanc.size):
-        if (sanc[i] & ~keep) != 0 or restr[i] != 0:
-            n_prev += 1
+        n_prev += _marked(sanc[i], restr[i], keep)
     prev = np.empty(n_prev, np.int64)
     was = np.empty(n_prev, np.uint8)
     j = 0
     for i in range(sanc.size):
         if j == n_prev:
             break
-        if (sanc[i] & ~keep) != 0 or restr[i] != 0:
+        if _marked(sanc[i], restr[i], keep):
             prev[j] = i
             was[j] = sanc[i]
             sanc[i] &= keep
@@ -478,15 +486,28 @@ def _rebuild(  # noqa: PLR0913 - one flat argument list: numba compiles it once
     return n_listed, n_own
 
 
+@_inline
+def _marked(sanc: Any, restr: Any, keep: Any) -> bool:  # pragma: no cover - numba
+    """A person the table marked: a bit of `sanc` but `keep`, or a restriction."""
+    return (sanc & ~keep) != 0 or restr != 0
+
+
 @_jit
+def _add_ties(p: Any, step: int, indptr: Any, indices: Any, counts: Any) -> Any:  # pragma: no cover
+    """``counts[w] += step`` for each tie w of person `p`; return ``step x`` its ties."""
+    a, b = indptr[p], indptr[p + 1]
+    for r in range(a, b):
+        counts[indices[r]] += step
+    return step * (b - a)
+
+
+@_inline
 def _count_one(
     p: Any, old: Any, new: Any, sanctioned: Any, indptr: Any, indices: Any, counts: Any
 ) -> None:  # pragma: no cover - numba
     on = (new & sanctioned) != 0
     if on != ((old & sanctioned) != 0):
-        step = 1 if on else -1
-        for r in range(indptr[p], indptr[p + 1]):
-            counts[indices[r]] += step
+        _add_ties(p, 1 if on else -1, indptr, indices, counts)
 
 
 def rebuild(  # noqa: PLR0913 - the table's columns and the people's fields
@@ -535,28 +556,27 @@ def rebuild(  # noqa: PLR0913 - the table's columns and the people's fields
 
 
 # --------------------------------------------------------------------------- pre-emption
+@_inline
+def _at_risk(
+    last: Any, sanc_n: Any, flags: Any, sanc: Any, skip_flags: Any, skip_sanc: Any
+) -> bool:  # pragma: no cover - numba
+    """A record or a sanctioned tie, and none of the skipped flags and bits."""
+    return (last >= 0 or sanc_n > 0) and (flags & skip_flags) == 0 and (sanc & skip_sanc) == 0
+
+
 @_jit
 def _risk_candidates(
     last_record: Any, sanc_n: Any, flags: Any, sanc: Any, skip_flags: Any, skip_sanc: Any
 ) -> Any:  # pragma: no cover - numba
     n_cand = 0
     for i in range(flags.size):
-        if (
-            (last_record[i] >= 0 or sanc_n[i] > 0)
-            and (flags[i] & skip_flags) == 0
-            and (sanc[i] & skip_sanc) == 0
-        ):
-            n_cand += 1
+        n_cand += _at_risk(last_record[i], sanc_n[i], flags[i], sanc[i], skip_flags, skip_sanc)
     cand = np.empty(n_cand, np.int64)
     j = 0
     for i in range(flags.size):
         if j == n_cand:
             break
-        if (
-            (last_record[i] >= 0 or sanc_n[i] > 0)
-            and (flags[i] & skip_flags) == 0
-            and (sanc[i] & skip_sanc) == 0
-        ):
+        if _at_risk(last_record[i], sanc_n[i], flags[i], sanc[i], skip_flags, skip_sanc):
             cand[j] = i
             j += 1
     return cand
@@ -584,9 +604,10 @@ def risk_candidates(
 
 
 # --------------------------------------------------------------------------- wrongly sanctioned
-@_jit
-def _wrong_of(p: Any, sanc: Any, sanctioned: Any, rightly: Any) -> bool:  # pragma: no cover
-    return (sanc[p] & sanctioned) != 0 and (sanc[p] & rightly) == 0
+@_inline
+def _wrong_of(sanc: Any, sanctioned: Any, rightly: Any) -> bool:  # pragma: no cover - numba
+    """Sanctioned, without the mark of a true listing in force."""
+    return (sanc & sanctioned) != 0 and (sanc & rightly) == 0
 
 
 @_jit
@@ -609,18 +630,14 @@ def _update_wrong(  # noqa: PLR0913 - one flat argument list: numba compiles it 
             sanc[persons[r]] |= rightly
     change = 0
     for i in range(wrong.size):  # who was wrongly sanctioned: still?
-        if wrong[i] and not _wrong_of(i, sanc, sanctioned, rightly):
+        if wrong[i] and not _wrong_of(sanc[i], sanctioned, rightly):
             wrong[i] = False
-            for r in range(indptr[i], indptr[i + 1]):
-                wrong_n[indices[r]] -= 1
-            change -= indptr[i + 1] - indptr[i]
+            change += _add_ties(i, -1, indptr, indices, wrong_n)
     for r in range(persons.size):  # the table's people: newly wrongly sanctioned?
         p = persons[r]
-        if not wrong[p] and _wrong_of(p, sanc, sanctioned, rightly):
+        if not wrong[p] and _wrong_of(sanc[p], sanctioned, rightly):
             wrong[p] = True
-            for k in range(indptr[p], indptr[p + 1]):
-                wrong_n[indices[k]] += 1
-            change += indptr[p + 1] - indptr[p]
+            change += _add_ties(p, 1, indptr, indices, wrong_n)
     for r in range(persons.size):
         sanc[persons[r]] &= ~rightly
     return change
