@@ -238,6 +238,15 @@ def test_participate_is_the_numpy_expression(with_base):
         np.testing.assert_array_equal(base, want_cover)
 
 
+def _random_ties(n, seed):
+    """A random symmetric network of `n` people: (adjacency, indptr int64, indices int32)."""
+    from scipy import sparse
+
+    adj = sparse.random(n, n, density=0.003, random_state=seed, format="csr")
+    adj = ((adj + adj.T) > 0).astype(np.int8).tocsr()
+    return adj, adj.indptr.astype(np.int64), adj.indices.astype(np.int32)
+
+
 def _rebuild_numpy(sanc, restr, persons, origin, masks, n_domains, indptr, indices, sanc_n):
     """The numpy expressions `sanctions.rebuild` used before `fused.rebuild`."""
     from scslab.population.network import count_changes
@@ -264,16 +273,12 @@ def _rebuild_numpy(sanc, restr, persons, origin, masks, n_domains, indptr, indic
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_rebuild_is_the_numpy_expressions(seed):
     """``fused.rebuild`` gives the bits, restrictions, neighbour counts and tallies of before."""
-    from scipy import sparse
-
     from scslab.regime.fused import rebuild
     from scslab.regime.tables import EVER, ORIGIN_BIT, SANCTIONED
 
     rng = np.random.default_rng(seed)
     n, n_domains = 3000, 5
-    adj = sparse.random(n, n, density=0.003, random_state=seed, format="csr")
-    adj = ((adj + adj.T) > 0).astype(np.int8).tocsr()
-    indptr, indices = adj.indptr.astype(np.int64), adj.indices.astype(np.int32)
+    adj, indptr, indices = _random_ties(n, seed)
 
     def table(rows):
         persons = rng.integers(0, n, rows).astype(np.int32)  # repeats: several rows a person
@@ -328,8 +333,6 @@ def test_update_wrong_is_wrongly_sanctioned_and_count_changes(seed):
     """``fused.update_wrong`` gives `wrongly_sanctioned`'s people and the ties' counts."""
     from types import SimpleNamespace
 
-    from scipy import sparse
-
     from scslab.population.network import count_changes
     from scslab.regime.fused import update_wrong
     from scslab.regime.legitimacy import wrongly_sanctioned
@@ -337,9 +340,7 @@ def test_update_wrong_is_wrongly_sanctioned_and_count_changes(seed):
 
     rng = np.random.default_rng(seed)
     n, rows = 3000, 600
-    adj = sparse.random(n, n, density=0.003, random_state=seed, format="csr")
-    adj = ((adj + adj.T) > 0).astype(np.int8).tocsr()
-    indptr, indices = adj.indptr.astype(np.int64), adj.indices.astype(np.int32)
+    adj, indptr, indices = _random_ties(n, seed)
     persons = rng.integers(0, n, rows).astype(np.int32)
     origin = rng.integers(0, ORIGIN_BIT.size, rows).astype(np.uint8)
     basis = rng.integers(0, 4, rows).astype(np.uint8)
