@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/same_results.py dump after.json    # on the new code
     .venv/bin/python benchmarks/same_results.py compare before.json after.json
 
-`dump` runs each preset below (metrics collected at every step, seed 7) and keeps
+`dump` runs each case below (metrics collected at every step, seed 7) and keeps
 the metrics table as CSV and a SHA-1 of every array of the final state; `compare`
 prints each metric or state array that differs and exits 1 if any does. The old
 code can be run from a second checkout with ``PYTHONPATH=<checkout>/src``.
@@ -21,21 +21,52 @@ import numpy as np
 
 from scslab.api import run
 
+
+def _people(n: int) -> dict[str, object]:
+    return {"params.population.size": n}
+
+
+def _grid(side: int, **params: object) -> dict[str, object]:
+    return {"params.width": side, "params.height": side} | {
+        f"params.{k}": v for k, v in params.items()
+    }
+
+
+#: (label, preset, overrides, steps); the Epstein cases cover Mesa's schedule with
+#: many actives, jailed citizens off the grid, two shapes, life terms and a schedule.
 CASES = [
-    ("full-regime", 20_000, 60),
-    ("court-blacklist-history", 3_000, 120),
-    ("firm-credit", 5_000, 60),
-    ("rongcheng-points", 4_000, 40),
-    ("adaptive-authority", 4_000, 40),
-    ("overseas-reach", 4_000, 40),
+    ("full-regime", "full-regime", _people(20_000), 60),
+    ("court-blacklist-history", "court-blacklist-history", _people(3_000), 120),
+    ("firm-credit", "firm-credit", _people(5_000), 60),
+    ("rongcheng-points", "rongcheng-points", _people(4_000), 40),
+    ("adaptive-authority", "adaptive-authority", _people(4_000), 40),
+    ("overseas-reach", "overseas-reach", _people(4_000), 40),
+    ("epstein-mesa", "epstein-mesa", _grid(114), 120),
+    ("epstein-mesa-unrest", "epstein-mesa", _grid(40, legitimacy=0.4, cop_density=0.03), 300),
+    (
+        "epstein-mesa-off-grid",
+        "epstein-mesa",
+        _grid(
+            60,
+            legitimacy=0.5,
+            jailed_stay_on_cell=False,
+            max_jail_term=5,
+            neighbourhood="moore",
+            cop_vision=3,
+        ),
+        200,
+    ),
+    ("epstein-mesa-life", "epstein-mesa", _grid(30, legitimacy=0.55, max_jail_term=None), 150),
 ]
 
 
-def dump(path: str) -> None:
+def dump(path: str, only: str) -> None:
     out = {}
-    for name, n, steps in CASES:
-        overrides = {"params.population.size": n, "collect_every": 1}
-        res = run(name, steps=steps, overrides=overrides, seed=7)
+    for name, preset, extra, steps in CASES:
+        if not name.startswith(only):
+            continue
+        overrides = extra | {"collect_every": 1}
+        res = run(preset, steps=steps, overrides=overrides, seed=7)
         arrays = {}
         for key, value in sorted(vars(res.state).items()):
             if isinstance(value, np.ndarray):
@@ -43,7 +74,7 @@ def dump(path: str) -> None:
             elif isinstance(value, (bool, int, float)):
                 arrays[key] = repr(value)
         out[name] = {"metrics": res.metrics.write_csv(), "state": arrays}
-        print(f"{name}: {n:,} people x {steps} steps", file=sys.stderr)
+        print(f"{name}: {steps} steps", file=sys.stderr)
     with open(path, "w") as f:
         json.dump(out, f)
 
@@ -54,7 +85,7 @@ def compare(path_a: str, path_b: str) -> int:
     with open(path_b) as f:
         b = json.load(f)
     bad = 0
-    for name in a:
+    for name in sorted(a.keys() & b.keys()):
         rows_a, rows_b = a[name]["metrics"].splitlines(), b[name]["metrics"].splitlines()
         header = rows_a[0].split(",")
         for i, (ra, rb) in enumerate(zip(rows_a, rows_b, strict=True)):
@@ -78,13 +109,15 @@ def compare(path_a: str, path_b: str) -> int:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("dump").add_argument("out")
+    d = sub.add_parser("dump")
+    d.add_argument("out")
+    d.add_argument("--only", default="", help="cases whose label starts with this")
     c = sub.add_parser("compare")
     c.add_argument("a")
     c.add_argument("b")
     args = ap.parse_args()
     if args.cmd == "dump":
-        dump(args.out)
+        dump(args.out, args.only)
     else:
         sys.exit(compare(args.a, args.b))
 

@@ -67,14 +67,14 @@ def test_counts_kept_during_the_step_match_a_recount(params: dict[str, Any]) -> 
         nb_cit = neighbourhood(p.citizen_vision, p.neighbourhood, h, w)
         nb_cop = neighbourhood(p.cop_vision, p.neighbourhood, h, w)
         np.testing.assert_array_equal(
-            neighbourhood_sum(cops.reshape(h, w), nb_cit).ravel(), geo.ccop
+            neighbourhood_sum(cops.reshape(h, w), nb_cit).ravel(), geo.counts("ccop")
         )
         np.testing.assert_array_equal(
-            neighbourhood_sum(act.reshape(h, w), nb_cit).ravel(), geo.cact
+            neighbourhood_sum(act.reshape(h, w), nb_cit).ravel(), geo.counts("cact")
         )
         if not geo.same_shape:
             np.testing.assert_array_equal(
-                neighbourhood_sum(act.reshape(h, w), nb_cop).ravel(), geo.kact
+                neighbourhood_sum(act.reshape(h, w), nb_cop).ravel(), geo.counts("kact")
             )
         seen_actives += int(state.active.sum())
     assert seen_actives > 0
