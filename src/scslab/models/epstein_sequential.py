@@ -49,6 +49,8 @@ from typing import Any, TypeVar, cast
 
 import numba
 import numpy as np
+from numba import types
+from numba.extending import intrinsic
 from numpy.typing import NDArray
 
 from scslab.models.epstein import neighbourhood
@@ -128,6 +130,26 @@ def _below64(z: np.uint64, n: int) -> tuple[Any, np.uint64]:
     return np.int64(x), z
 
 
+@intrinsic
+def _ctpop(typingctx: Any, x: Any) -> Any:
+    """The number of 1 bits of a uint64 (LLVM's ``ctpop``: one instruction)."""
+    if x != types.uint64:
+        return None
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.ctpop(args[0])
+
+    return types.uint64(types.uint64), codegen
+
+
+#: `_ctpop` as it is called (in compiled code only).
+_popcount = cast(Callable[[np.uint64], np.uint64], _ctpop)
+
+
+_ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
+_ONE = np.uint64(1)
+
+
 @_inline
 def _row(cell: int, width: int, inv_width: float) -> Any:
     """``cell // width`` for ``0 <= cell < 2^31``, by a multiplication (no division)."""
@@ -140,190 +162,18 @@ def _row(cell: int, width: int, inv_width: float) -> Any:
 
 
 @_inline
-def _span(
-    grid: NDArray[np.uint64],
-    first: int,
-    last: int,
-    head: NDArray[np.uint64],
-    tail: NDArray[np.uint64],
-    lane_shift: int,
-    up: bool,
-) -> None:
-    """Add (`up`) or take 1 from the lanes ``first..last`` of `grid`, a word at a time.
-
-    ``head[o]`` has a 1 in lanes ``o..`` of a word, ``tail[o]`` in lanes ``..o``.
-    Lanes never carry into one another: a count is at most the size of the
-    shape, below the lane's range, and 1 is taken only from a lane it was
-    added to.
-    """
-    lanes = head.size
-    w0 = first >> lane_shift
-    w1 = last >> lane_shift
-    m0 = head[first & (lanes - 1)]
-    m1 = tail[last & (lanes - 1)]
-    ones = head[0]
-    if w0 == w1:
-        m0 &= m1
-        m1 = np.uint64(0)
-    if up:
-        grid[w0] += m0
-        for w in range(w0 + 1, w1):
-            grid[w] += ones
-        grid[w1] += m1
-    else:
-        grid[w0] -= m0
-        for w in range(w0 + 1, w1):
-            grid[w] -= ones
-        grid[w1] -= m1
+def _ones(word: np.uint64, lo: int, hi: int) -> Any:
+    """The 1 bits among bits ``lo..hi`` (``0 <= lo <= hi < 64``) of `word`."""
+    m = (_ALL << np.uint64(lo)) & (_ALL >> np.uint64(63 - hi))
+    return np.int64(_popcount(word & m))
 
 
 @_inline
-def _byte_span(
-    grid: NDArray[np.uint64],
-    first: int,
-    last: int,
-    head: NDArray[np.uint64],
-    tail: NDArray[np.uint64],
-    up: bool,
-) -> None:
-    """`_span` for 8-bit lanes and at most 17 of them, with no branch on the words' count.
-
-    The span is in words ``w0``, ``w0 + 1`` (whole or none) and ``w1``; the
-    grid has a spare word past its last row for ``w0 + 1``.
-    """
-    w0 = first >> 3
-    w1 = last >> 3
-    m0 = head[first & 7]
-    m1 = tail[last & 7]
-    if w0 == w1:
-        m0 &= m1
-        m1 = np.uint64(0)
-    mid = head[0] if w1 - w0 == 2 else np.uint64(0)
-    if up:
-        grid[w0] += m0
-        grid[w0 + 1] += mid
-        grid[w1] += m1
-    else:
-        grid[w0] -= m0
-        grid[w0 + 1] -= mid
-        grid[w1] -= m1
-
-
-@_inline
-def _add(
-    grid: NDArray[np.uint64],
-    cell: int,
-    width: int,
-    inv_width: float,
-    ys: NDArray[np.int64],
-    rows: NDArray[np.int64],
-    half: NDArray[np.int64],
-    head: NDArray[np.uint64],
-    tail: NDArray[np.uint64],
-    lane_shift: int,
-    narrow: bool,
-    up: bool,
-) -> None:
-    """Add 1 to (`up`) or take 1 from the count of every cell of the shape around `cell`.
-
-    The counts are lanes of the words of `grid` (see `SequentialGeometry`); row
-    ``j`` of the shape is at row offset ``rows[j]`` (padded; ``ys`` maps it to
-    the row's first lane) and spans ``[x - half[j], x + half[j]]`` on the
-    torus, the whole row when ``half[j] < 0``. `narrow` (8-bit lanes, no row
-    whole or over 17 cells: Mesa's shape) takes `_byte_span`, twice as fast as
-    the general `_span`.
-    """
-    y = _row(cell, width, inv_width)
-    x = cell - y * width
-    if narrow:
-        for j in range(rows.size):
-            start = ys[y + rows[j]]
-            hw = half[j]
-            lo = x - hw
-            hi = x + hw  # inclusive
-            if lo < 0:
-                _byte_span(grid, start + lo + width, start + width - 1, head, tail, up)
-                lo = 0
-            if hi >= width:
-                _byte_span(grid, start, start + hi - width, head, tail, up)
-                hi = width - 1
-            _byte_span(grid, start + lo, start + hi, head, tail, up)
-        return
-    for j in range(rows.size):
-        start = ys[y + rows[j]]
-        hw = half[j]
-        if hw < 0:
-            _span(grid, start, start + width - 1, head, tail, lane_shift, up)
-            continue
-        lo = x - hw
-        hi = x + hw  # inclusive
-        if lo < 0:
-            _span(grid, start + lo + width, start + width - 1, head, tail, lane_shift, up)
-            lo = 0
-        if hi >= width:
-            _span(grid, start, start + hi - width, head, tail, lane_shift, up)
-            hi = width - 1
-        _span(grid, start + lo, start + hi, head, tail, lane_shift, up)
-
-
-@_inline
-def _lane(cell: int, width: int, inv_width: float, stride: int) -> Any:
-    """The lane of `cell` in a grid of counts whose rows are `stride` lanes apart."""
-    y = _row(cell, width, inv_width)
-    return y * stride + (cell - y * width)
-
-
-@_inline
-def _count(grid: NDArray[np.uint64], lane: int, lane_shift: int) -> Any:
-    """The count in `lane` of `grid`."""
-    bits = 64 >> lane_shift
-    word = grid[lane >> lane_shift]
-    shift = np.uint64((lane & ((1 << lane_shift) - 1)) * bits)
-    return np.int64((word >> shift) & np.uint64((1 << bits) - 1))
-
-
-@_inline
-def _empty_in_vision(
-    empty: NDArray[np.uint8],
-    cell: int,
-    width: int,
-    inv_width: float,
-    yw: NDArray[np.int64],
-    xw: NDArray[np.int64],
-    dy: NDArray[np.int64],
-    dx: NDArray[np.int64],
-    flat: NDArray[np.int64],
-    reach_x: int,
-    reach_y: int,
-    height: int,
-    z: np.uint64,
-) -> tuple[int, np.uint64]:
-    """A uniformly random empty cell of the shape around `cell` (-1 if none), new state.
-
-    Away from the torus' edges (`reach_x`, `reach_y` from them) the cell at
-    offset ``j`` is ``cell + flat[j]``; elsewhere it is found through the
-    padded maps ``yw``, ``xw``. Indices are unsigned: numba then emits no
-    test for a negative index, and the loop keeps its values in registers.
-    """
-    n = dy.size
-    if n == 0:
-        return -1, z
-    y = _row(cell, width, inv_width)
-    x = cell - y * width
-    if reach_x <= x < width - reach_x and reach_y <= y < height - reach_y:
-        for _ in range(_MOVE_TRIES):
-            j, z = _below(z, n)
-            c = cell + flat[np.uint64(j)]
-            if empty[np.uint64(c)]:
-                return c, z
-    else:
-        for _ in range(_MOVE_TRIES):
-            j, z = _below(z, n)
-            uj = np.uint64(j)
-            c = yw[np.uint64(y + dy[uj])] + xw[np.uint64(x + dx[uj])]
-            if empty[np.uint64(c)]:
-                return c, z
-    return _empty_listed(empty, y, x, yw, xw, dy, dx, z)
+def _window(first: np.uint64, second: np.uint64, lo: int, length: int) -> Any:
+    """The 1 bits among `length` (1..63) bits from bit `lo` of two consecutive words."""
+    off = np.uint64(lo)
+    bits = (first >> off) | ((second << (np.uint64(63) - off)) << _ONE)
+    return np.int64(_popcount(bits & (_ALL >> np.uint64(64 - length))))
 
 
 @_jit
@@ -335,20 +185,21 @@ def _empty_listed(
     xw: NDArray[np.int64],
     dy: NDArray[np.int64],
     dx: NDArray[np.int64],
+    start: int,
+    stop: int,
     z: np.uint64,
 ) -> tuple[int, np.uint64]:
-    """`_empty_in_vision` after its draws all failed: the r-th empty cell, r uniform.
+    """A move after its draws all failed: the r-th empty cell of offsets ``start:stop``.
 
-    Compiled apart: inlined, its loops made the kernel's draws slower.
+    ``r`` uniform; -1 if none is empty. Compiled apart (it is rare).
     """
-    n = dy.size
     found = 0
-    for j in range(n):
+    for j in range(start, stop):
         found += empty[yw[y + dy[j]] + xw[x + dx[j]]]
     if found == 0:
         return -1, z
     r, z = _below(z, found)
-    for j in range(n):
+    for j in range(start, stop):
         c = yw[y + dy[j]] + xw[x + dx[j]]
         if empty[c]:
             if r == 0:
@@ -401,90 +252,6 @@ def _probability(
 
 
 @_jit
-def rebuild(
-    citizen_pos: NDArray[np.int32],
-    cop_pos: NDArray[np.int32],
-    active: NDArray[np.bool_],
-    active_at: NDArray[np.int32],
-    empty: NDArray[np.uint8],
-    ccop: NDArray[np.uint64],
-    cact: NDArray[np.uint64],
-    kact: NDArray[np.uint64],
-    width: int,
-    inv_width: float,
-    ys: NDArray[np.int64],
-    head: NDArray[np.uint64],
-    tail: NDArray[np.uint64],
-    lane_shift: int,
-    narrow: bool,
-    cit_rows: NDArray[np.int64],
-    cit_half: NDArray[np.int64],
-    cop_rows: NDArray[np.int64],
-    cop_half: NDArray[np.int64],
-    same_shape: bool,
-) -> None:
-    """Fill the grids (who is active where, empty cells, counts in vision) from the state."""
-    active_at[:] = -1
-    empty[:] = 1
-    ccop[:] = 0
-    cact[:] = 0
-    kact[:] = 0
-    for i in range(citizen_pos.size):
-        c = citizen_pos[i]
-        if c >= 0:
-            empty[c] = 0
-            if active[i]:
-                active_at[c] = i
-                _add(
-                    cact,
-                    c,
-                    width,
-                    inv_width,
-                    ys,
-                    cit_rows,
-                    cit_half,
-                    head,
-                    tail,
-                    lane_shift,
-                    narrow,
-                    True,
-                )
-                if not same_shape:
-                    _add(
-                        kact,
-                        c,
-                        width,
-                        inv_width,
-                        ys,
-                        cop_rows,
-                        cop_half,
-                        head,
-                        tail,
-                        lane_shift,
-                        narrow,
-                        True,
-                    )
-    for j in range(cop_pos.size):
-        c = cop_pos[j]
-        if c >= 0:
-            empty[c] = 0
-            _add(
-                ccop,
-                c,
-                width,
-                inv_width,
-                ys,
-                cit_rows,
-                cit_half,
-                head,
-                tail,
-                lane_shift,
-                narrow,
-                True,
-            )
-
-
-@_jit
 def thresholds(
     hardship: NDArray[np.float64],
     risk_aversion: NDArray[np.float64],
@@ -518,38 +285,12 @@ def step_kernel(
     jail_left: NDArray[np.int32],
     hardship: NDArray[np.float64],
     risk_aversion: NDArray[np.float64],
-    quiet_from: NDArray[np.uint8],
-    active_at: NDArray[np.int32],
-    empty: NDArray[np.uint8],
-    ccop: NDArray[np.uint64],
-    cact: NDArray[np.uint64],
-    kact: NDArray[np.uint64],
-    order: NDArray[np.int32],
-    width: int,
-    inv_width: float,
-    yw: NDArray[np.int64],
-    xw: NDArray[np.int64],
-    ys: NDArray[np.int64],
-    stride: int,
-    head: NDArray[np.uint64],
-    tail: NDArray[np.uint64],
-    lane_shift: int,
-    narrow: bool,
-    cit_dy: NDArray[np.int64],
-    cit_dx: NDArray[np.int64],
-    cop_dy: NDArray[np.int64],
-    cop_dx: NDArray[np.int64],
-    height: int,
-    cit_flat: NDArray[np.int64],
-    cit_reach_x: int,
-    cit_reach_y: int,
-    cop_flat: NDArray[np.int64],
-    cop_reach_x: int,
-    cop_reach_y: int,
-    cit_rows: NDArray[np.int64],
-    cit_half: NDArray[np.int64],
-    cop_rows: NDArray[np.int64],
-    cop_half: NDArray[np.int64],
+    grids: Any,
+    kept: Any,
+    torus: Any,
+    lanes: Any,
+    cops: Any,
+    shapes: Any,
     same_shape: bool,
     grievance_scale: float,
     threshold: float,
@@ -560,20 +301,218 @@ def step_kernel(
     stay_on_cell: bool,
     movement: bool,
     rs: NDArray[np.uint64],
+    fresh: bool,
+    new_rule: bool,
 ) -> int:
     """One step of Mesa's schedule in place; returns the number of arrests.
 
-    ``cit_dy``/``cit_dx`` (``cop_*``) are the offsets of the citizens' (cops')
-    vision, own cell first and then excluded where a move is drawn, shifted by
-    the padding of ``yw`` (row -> first cell of the torus row) and ``xw``
-    (column -> torus column). ``active_at``, ``empty`` (cells) and the counts
-    ``ccop``, ``cact``, ``kact`` (``stride`` lanes a row; ``ys``, ``head``,
-    ``tail``, ``lane_shift``: see `SequentialGeometry`) must hold what
-    `rebuild` makes of the state, and are kept so; ``quiet_from`` is
-    `thresholds` of the citizens (unused by the exact formula); ``order``
-    (agents) is scratch. ``max_term`` < 0: life terms.
+    `grids`, `kept`, `torus`, `lanes`, `cops` and `shapes` are
+    `SequentialGeometry`'s tuples. The grids are made afresh from the state
+    when `fresh` or when the state differs from what the previous step left
+    (`kept`), and kept up to date as agents act; the citizens' thresholds
+    when `new_rule` (legitimacy, threshold, k or formula changed) or when the
+    citizens differ from `kept`. ``max_term`` < 0: life terms.
+
+    The helpers are closures over the kernel's arrays, called with scalars:
+    an inlined helper given arrays costs two atomic reference counts an array
+    a call, which made the step half again as long.
     """
+    active_at, empty, cop_bits, cact, kact, quiet_from, order = grids
+    kept_pos, kept_cops, kept_active, kept_hardship, kept_risk = kept
+    width, height, inv_width, yw, xw = torus
+    ys, stride, head, tail, shift, narrow = lanes
+    yb, words, short = cops
+    dy, dx, flat, rows, half, rows_w, half_w, meta = shapes
     nc = citizen_pos.size
+    lane_mask = (1 << shift) - 1
+    lane_bits = 64 >> shift
+    lane_max = np.uint64((1 << lane_bits) - 1)
+
+    # ------------------------------------------------------------ closures (scalars in)
+    def bump(g: int, w: int, m: np.uint64, up: bool) -> None:
+        """Add `m` to (`up`) or take it from word `w` of counts `g` (0: cact, 1: kact)."""
+        if g == 0:
+            if up:
+                cact[w] += m
+            else:
+                cact[w] -= m
+        elif up:
+            kact[w] += m
+        else:
+            kact[w] -= m
+
+    def span(g: int, first: int, last: int, up: bool) -> None:
+        """1 more or less in lanes ``first..last`` of counts `g`, a word at a time.
+
+        ``head[o]`` has a 1 in lanes ``o..`` of a word, ``tail[o]`` in lanes
+        ``..o``. Lanes never carry into one another: a count is at most the
+        size of the shape, below the lane's range, and 1 is taken only from a
+        lane it was added to. Spans of 8-bit lanes no longer than 17
+        (`narrow`) lie in words ``w0``, ``w0 + 1`` (whole or not at all) and
+        ``w1``, added with no branch on their count (the grids have a spare
+        word for ``w0 + 1``): twice as fast.
+        """
+        w0 = first >> shift
+        w1 = last >> shift
+        m0 = head[first & lane_mask]
+        m1 = tail[last & lane_mask]
+        if w0 == w1:
+            m0 &= m1
+            m1 = np.uint64(0)
+        bump(g, w0, m0, up)
+        if narrow:
+            bump(g, w0 + 1, head[0] if w1 - w0 == 2 else np.uint64(0), up)
+        else:
+            for w in range(w0 + 1, w1):
+                bump(g, w, head[0], up)
+        bump(g, w1, m1, up)
+
+    def add(g: int, cell: int, up: bool) -> None:
+        """1 more or less in the counts `g` of every cell of shape `g` around `cell`.
+
+        Row ``j`` of the shape is at row offset ``rows[j]`` (padded; ``ys`` maps
+        it to the row's first lane) and spans ``[x - half[j], x + half[j]]`` on
+        the torus, the whole row when ``half[j] < 0``.
+        """
+        y = _row(cell, width, inv_width)
+        x = cell - y * width
+        for j in range(meta[g, 5], meta[g, 5] + meta[g, 6]):
+            start = ys[y + rows[j]]
+            hw = half[j]
+            if hw < 0:
+                span(g, start, start + width - 1, up)
+                continue
+            lo = x - hw
+            hi = x + hw  # inclusive
+            if lo < 0:
+                span(g, start + lo + width, start + width - 1, up)
+                lo = 0
+            if hi >= width:
+                span(g, start, start + hi - width, up)
+                hi = width - 1
+            span(g, start + lo, start + hi, up)
+
+    def count(g: int, y: int, x: int) -> Any:
+        """The count of cell ``(y, x)`` in counts `g`."""
+        lane = y * stride + x
+        word = cact[lane >> shift] if g == 0 else kact[lane >> shift]
+        return np.int64((word >> np.uint64((lane & lane_mask) * lane_bits)) & lane_max)
+
+    def flip(cell: int) -> None:
+        """Set or clear the cop bit of `cell`."""
+        y = _row(cell, width, inv_width)
+        x = cell - y * width
+        cop_bits[y * words + (x >> 6)] ^= _ONE << np.uint64(x & 63)
+
+    def ones(base: int, lo: int, hi: int) -> int:
+        """Cop bits ``lo..hi`` of the row of words from `base`."""
+        if short:  # at most 63 bits: two words, no branch (the grid has a spare word)
+            w = base + (lo >> 6)
+            return _window(cop_bits[w], cop_bits[w + 1], lo & 63, hi - lo + 1)
+        w0 = base + (lo >> 6)
+        w1 = base + (hi >> 6)
+        if w0 == w1:
+            return _ones(cop_bits[w0], lo & 63, hi & 63)
+        n = _ones(cop_bits[w0], lo & 63, 63) + _ones(cop_bits[w1], 0, hi & 63)
+        for w in range(w0 + 1, w1):
+            n += np.int64(_popcount(cop_bits[w]))
+        return n
+
+    def cops_in(y: int, x: int, cap: int) -> int:
+        """Cops in the citizens' vision around ``(y, x)``: exact below `cap`, else >= `cap`.
+
+        Short rows (at most 63 cells) are all counted with no test to stop
+        (it would be mispredicted); others widest first, up to `cap`.
+        """
+        n = 0
+        for j in range(meta[0, 5], meta[0, 5] + meta[0, 6]):
+            base = yb[y + rows_w[j]]
+            hw = half_w[j]
+            if hw < 0:
+                n += ones(base, 0, width - 1)
+            else:
+                lo = x - hw
+                hi = x + hw
+                if lo < 0:
+                    n += ones(base, lo + width, width - 1)
+                    lo = 0
+                if hi >= width:
+                    n += ones(base, 0, hi - width)
+                    hi = width - 1
+                n += ones(base, lo, hi)
+            if n >= cap:
+                break
+        return n
+
+    def search(cell: int, z: np.uint64, g: int) -> tuple[int, np.uint64]:
+        """A uniformly random empty cell of shape `g` around `cell` (-1 if none), new state.
+
+        Draws offsets until an empty cell comes up (at most `_MOVE_TRIES`), then
+        lists the empty cells. Away from the torus' edges (the shape's reach)
+        the cell at offset ``j`` is ``cell + flat[j]``, elsewhere it is found
+        through the padded maps; indices are unsigned (numba then emits no test
+        for a negative index).
+        """
+        first, at, n = meta[g, 0], meta[g, 1], meta[g, 2]
+        reach_y, reach_x = meta[g, 3], meta[g, 4]
+        to = -1
+        y = _row(cell, width, inv_width)
+        x = cell - y * width
+        if n > 0:
+            if reach_x <= x < width - reach_x and reach_y <= y < height - reach_y:
+                for _ in range(_MOVE_TRIES):
+                    j, z = _below(z, n)
+                    c = cell + flat[np.uint64(at + j)]
+                    if empty[np.uint64(c)]:
+                        to = c
+                        break
+            else:
+                for _ in range(_MOVE_TRIES):
+                    j, z = _below(z, n)
+                    u = np.uint64(first + 1 + j)
+                    c = yw[np.uint64(y + dy[u])] + xw[np.uint64(x + dx[u])]
+                    if empty[np.uint64(c)]:
+                        to = c
+                        break
+            if to < 0:
+                to, z = _empty_listed(empty, y, x, yw, xw, dy, dx, first + 1, first + 1 + n, z)
+        return to, z
+
+    # ------------------------------------------------------------ the grids, the thresholds
+    fresh = (
+        fresh
+        or _differ(citizen_pos, kept_pos)
+        or _differ(cop_pos, kept_cops)
+        or _differ(active, kept_active)
+    )
+    if fresh:
+        active_at[:] = -1
+        empty[:] = 1
+        cop_bits[:] = 0
+        cact[:] = 0
+        kact[:] = 0
+        for i in range(nc):
+            c = citizen_pos[i]
+            if c >= 0:
+                empty[c] = 0
+                if active[i]:
+                    active_at[c] = i
+                    add(0, c, True)
+                    if not same_shape:
+                        add(1, c, True)
+        for j in range(cop_pos.size):
+            c = cop_pos[j]
+            if c >= 0:
+                empty[c] = 0
+                flip(c)
+    if formula != 0 and (
+        new_rule or _differ(hardship, kept_hardship) or _differ(risk_aversion, kept_risk)
+    ):
+        thresholds(hardship, risk_aversion, grievance_scale, threshold, table, quiet_from)
+        kept_hardship[:] = hardship
+        kept_risk[:] = risk_aversion
+
+    # ------------------------------------------------------------ the order
     n = 0
     for i in range(nc):
         order[n] = i
@@ -582,14 +521,14 @@ def step_kernel(
         if cop_pos[j] >= 0:
             order[n] = nc + j
             n += 1
-    seen = cact if same_shape else kact  # actives in a cop's vision
-    cit_move_dy, cit_move_dx = cit_dy[1:], cit_dx[1:]
-    cop_move_dy, cop_move_dx = cop_dy[1:], cop_dx[1:]
     z_order, z_arrest, z_jail, z_move = rs[_ORDER], rs[_ARREST], rs[_JAIL], rs[_MOVE]
     for i in range(n - 1, 0, -1):  # Fisher-Yates
         j, z_order = _below(z_order, i + 1)
         order[i], order[j] = order[j], order[i]
+    seen = 0 if same_shape else 1  # the counts of actives in a cop's vision
+    cop_first, cop_n = meta[1, 0], meta[1, 2]
 
+    # ------------------------------------------------------------ the agents, one by one
     arrests = 0
     for t in range(n):
         a = order[t]
@@ -609,63 +548,28 @@ def step_kernel(
             jailed[a] = False
             was = active[a]
             now = False
-            if formula == 0 or quiet_from[a] > 0:  # else quiet whatever the counts
-                lane = _lane(c, width, inv_width, stride)
-                cops = _count(ccop, lane, lane_shift)
-                actives = _count(cact, lane, lane_shift) + (0 if was else 1)
+            q_max = quiet_from[a] if formula != 0 else 0
+            if formula == 0 or q_max > 0:  # else quiet whatever the counts
+                y = _row(c, width, inv_width)
+                x = c - y * width
+                actives = count(0, y, x) + (0 if was else 1)
                 if formula == 0:
-                    p = _probability(cops, actives, formula, k, table)
+                    p = _probability(cops_in(y, x, 1 << 62), actives, formula, k, table)
                     now = hardship[a] * grievance_scale - risk_aversion[a] * p > threshold
-                else:
-                    now = _quotient(cops, actives, formula) < quiet_from[a]
+                elif q_max > _F_MAX:
+                    now = True  # active at any f(C / A) of the table
+                else:  # active iff f(C / A) < q_max: C >= q_max A settles it as quiet
+                    cap = q_max * actives
+                    n_cops = cops_in(y, x, cap)
+                    now = n_cops < cap and _quotient(n_cops, actives, formula) < q_max
             if now != was:
-                _add(
-                    cact,
-                    c,
-                    width,
-                    inv_width,
-                    ys,
-                    cit_rows,
-                    cit_half,
-                    head,
-                    tail,
-                    lane_shift,
-                    narrow,
-                    now,
-                )
+                add(0, c, now)
                 if not same_shape:
-                    _add(
-                        kact,
-                        c,
-                        width,
-                        inv_width,
-                        ys,
-                        cop_rows,
-                        cop_half,
-                        head,
-                        tail,
-                        lane_shift,
-                        narrow,
-                        now,
-                    )
+                    add(1, c, now)
                 active[a] = now
                 active_at[c] = a if now else -1
             if movement:
-                to, z_move = _empty_in_vision(
-                    empty,
-                    c,
-                    width,
-                    inv_width,
-                    yw,
-                    xw,
-                    cit_move_dy,
-                    cit_move_dx,
-                    cit_flat,
-                    cit_reach_x,
-                    cit_reach_y,
-                    height,
-                    z_move,
-                )
+                to, z_move = search(c, z_move, 0)
                 if to >= 0:
                     empty[c] = 1
                     empty[to] = 0
@@ -673,74 +577,22 @@ def step_kernel(
                     if now:
                         active_at[c] = -1
                         active_at[to] = a
-                        _add(
-                            cact,
-                            c,
-                            width,
-                            inv_width,
-                            ys,
-                            cit_rows,
-                            cit_half,
-                            head,
-                            tail,
-                            lane_shift,
-                            narrow,
-                            False,
-                        )
-                        _add(
-                            cact,
-                            to,
-                            width,
-                            inv_width,
-                            ys,
-                            cit_rows,
-                            cit_half,
-                            head,
-                            tail,
-                            lane_shift,
-                            narrow,
-                            True,
-                        )
+                        add(0, c, False)
+                        add(0, to, True)
                         if not same_shape:
-                            _add(
-                                kact,
-                                c,
-                                width,
-                                inv_width,
-                                ys,
-                                cop_rows,
-                                cop_half,
-                                head,
-                                tail,
-                                lane_shift,
-                                narrow,
-                                False,
-                            )
-                            _add(
-                                kact,
-                                to,
-                                width,
-                                inv_width,
-                                ys,
-                                cop_rows,
-                                cop_half,
-                                head,
-                                tail,
-                                lane_shift,
-                                narrow,
-                                True,
-                            )
+                            add(1, c, False)
+                            add(1, to, True)
         else:  # ------------------------------------------------------------------ cop
             slot = a - nc
             c = cop_pos[slot]
-            seen_here = _count(seen, _lane(c, width, inv_width, stride), lane_shift)
+            y = _row(c, width, inv_width)
+            x = c - y * width
+            seen_here = count(seen, y, x)
             if seen_here > 0:  # arrest the r-th active of the vision
                 r, z_arrest = _below(z_arrest, seen_here)
-                y = _row(c, width, inv_width)
-                x = c - y * width
                 target = -1
-                for j in range(1, cop_dy.size):
-                    o = active_at[yw[y + cop_dy[j]] + xw[x + cop_dx[j]]]
+                for j in range(cop_first + 1, cop_first + 1 + cop_n):
+                    o = active_at[yw[y + dy[j]] + xw[x + dx[j]]]
                     if o >= 0:
                         if r == 0:
                             target = o
@@ -749,35 +601,9 @@ def step_kernel(
                 if target >= 0:
                     arrests += 1
                     tc = citizen_pos[target]
-                    _add(
-                        cact,
-                        tc,
-                        width,
-                        inv_width,
-                        ys,
-                        cit_rows,
-                        cit_half,
-                        head,
-                        tail,
-                        lane_shift,
-                        narrow,
-                        False,
-                    )
+                    add(0, tc, False)
                     if not same_shape:
-                        _add(
-                            kact,
-                            tc,
-                            width,
-                            inv_width,
-                            ys,
-                            cop_rows,
-                            cop_half,
-                            head,
-                            tail,
-                            lane_shift,
-                            narrow,
-                            False,
-                        )
+                        add(1, tc, False)
                     active[target] = False
                     active_at[tc] = -1
                     jailed[target] = True
@@ -790,217 +616,190 @@ def step_kernel(
                         empty[tc] = 1
                         citizen_pos[target] = -1
             if movement:
-                to, z_move = _empty_in_vision(
-                    empty,
-                    c,
-                    width,
-                    inv_width,
-                    yw,
-                    xw,
-                    cop_move_dy,
-                    cop_move_dx,
-                    cop_flat,
-                    cop_reach_x,
-                    cop_reach_y,
-                    height,
-                    z_move,
-                )
+                to, z_move = search(c, z_move, 1)
                 if to >= 0:
                     empty[c] = 1
                     empty[to] = 0
                     cop_pos[slot] = to
-                    _add(
-                        ccop,
-                        c,
-                        width,
-                        inv_width,
-                        ys,
-                        cit_rows,
-                        cit_half,
-                        head,
-                        tail,
-                        lane_shift,
-                        narrow,
-                        False,
-                    )
-                    _add(
-                        ccop,
-                        to,
-                        width,
-                        inv_width,
-                        ys,
-                        cit_rows,
-                        cit_half,
-                        head,
-                        tail,
-                        lane_shift,
-                        narrow,
-                        True,
-                    )
+                    flip(c)
+                    flip(to)
+    kept_pos[:] = citizen_pos
+    kept_cops[:] = cop_pos
+    kept_active[:] = active
     return arrests
 
 
+@_jit
+def _differ(a: NDArray[Any], b: NDArray[Any]) -> bool:
+    """Whether two arrays of one size differ anywhere (NaN differs from itself)."""
+    d = 0
+    for i in range(a.size):
+        d += a[i] != b[i]
+    return d > 0
+
+
 class SequentialGeometry:
-    """Offsets of the two visions and scratch grids for `step_kernel`, per grid.
+    """Shapes of the two visions and the scratch of `step_kernel`, for one grid.
 
-    Offsets are those of `scslab.models.epstein.neighbourhood` (each torus cell
-    once), own cell first, shifted by the padding so that the cell at offset
-    ``(dy, dx)`` of ``(y, x)`` is ``yw[y + dy'] + xw[x + dx']``.
+    Tuples passed to the kernel (numba keeps them as structs):
 
-    The counts in vision are packed: each is a lane of a 64-bit word, 8 lanes
-    of 8 bits when no count can pass 255 (a shape of at most 255 cells, as
-    Mesa's vision 7 of 113), else 4 of 16 bits or 2 of 32, and a row of the
-    grid is ``stride`` lanes (its width rounded up to whole words). Moving a
-    shape then adds to two or three words a row rather than to every cell.
+    - ``torus``: ``(width, height, 1 / width, yw, xw)``; ``yw`` maps a padded
+      row to its torus row's first cell, ``xw`` a padded column to its column.
+    - ``shapes``: the citizens' vision (shape 0) and the cops' (shape 1), end
+      to end, ``(dy, dx, flat, rows, half, rows_w, half_w, meta)``. ``dy``,
+      ``dx``: the offsets of `scslab.models.epstein.neighbourhood` (each torus
+      cell once), own cell first, shifted by the padding, so that the cell at
+      offset ``(dy, dx)`` of ``(y, x)`` is ``yw[y + dy'] + xw[x + dx']``;
+      ``flat``: the same but the own cell as offsets of the flat grid, valid
+      at the shape's reach from the edges; ``rows``, ``half``: the row spans,
+      ``rows_w``, ``half_w`` the same widest first; ``meta[g]``: shape
+      ``g``'s first offset, first flat offset, cells but its own, reach in
+      rows and in columns, first row span and row spans.
+    - ``lanes``: ``(ys, stride, head, tail, shift, narrow)``. The counts of
+      actives in vision are packed, each a lane of a 64-bit word: 8 lanes of 8
+      bits when no count can pass 255 (a shape of at most 255 cells, as
+      Mesa's vision 7 of 113), else 4 of 16 bits or 2 of 32 (``shift`` = log2
+      of the lanes); a row is ``stride`` lanes (its width rounded up to whole
+      words), ``ys`` maps a padded row to its first lane. Moving a shape adds
+      to two or three words a row rather than to every cell.
+    - ``cops``: ``(yb, words, short)``. Cops are one bit a cell, rows of
+      ``words`` 64-bit words, ``yb`` maps a padded row to its first word; a
+      citizen counts the cops in its vision a row at a time (a ``popcount``),
+      only when its decision depends on them. A cop's move flips two bits.
+    - ``grids``: ``(active_at, empty, cop_bits, cact, kact, quiet_from,
+      order)``: who is active on each cell, empty cells, cops, actives in the
+      citizens' and the cops' vision, each citizen's first quiet ``f(C/A)``
+      (`thresholds`), the agents' order.
+    - ``kept``: the positions, states and citizens the grids were made from.
     """
 
     def __init__(self, p: Any) -> None:
         h, w = p.height, p.width
         self.key = (h, w, p.citizen_vision, p.cop_vision, p.neighbourhood)
-        cit = neighbourhood(p.citizen_vision, p.neighbourhood, h, w)
-        cop = neighbourhood(p.cop_vision, p.neighbourhood, h, w)
-        py = max(cit.pad_y, cop.pad_y)
-        px = max(cit.pad_x, cop.pad_x)
-        self.yw = (np.arange(-py, h + py, dtype=np.int64) % h) * w
-        self.xw = np.arange(-px, w + px, dtype=np.int64) % w
-        self.cit_dy, self.cit_dx = self._own_first(cit.off_dy, cit.off_dx, py, px)
-        self.cop_dy, self.cop_dx = self._own_first(cop.off_dy, cop.off_dx, py, px)
-        self.cit_flat, self.cit_reach_y, self.cit_reach_x = self._flat(
-            self.cit_dy, self.cit_dx, py, px, w
-        )
-        self.cop_flat, self.cop_reach_y, self.cop_reach_x = self._flat(
-            self.cop_dy, self.cop_dx, py, px, w
-        )
-        self.cit_rows = cit.dy.astype(np.int64) + py
-        self.cit_half = cit.half.astype(np.int64)
-        self.cop_rows = cop.dy.astype(np.int64) + py
-        self.cop_half = cop.half.astype(np.int64)
+        nb = [neighbourhood(v, p.neighbourhood, h, w) for v in (p.citizen_vision, p.cop_vision)]
+        py = max(b.pad_y for b in nb)
+        px = max(b.pad_x for b in nb)
+        padded_rows = np.arange(-py, h + py, dtype=np.int64) % h
+        self.torus = (w, h, 1.0 / w, padded_rows * w, np.arange(-px, w + px, dtype=np.int64) % w)
+        self.shapes = self._shapes(nb, py, px, w)
+        dy, dx, meta = self.shapes[0], self.shapes[1], self.shapes[7]
+        cit, cop = slice(0, meta[0, 2] + 1), slice(meta[1, 0], None)
         self.same_shape = bool(
-            np.array_equal(self.cit_dy, self.cop_dy) and np.array_equal(self.cit_dx, self.cop_dx)
+            np.array_equal(dy[cit], dy[cop]) and np.array_equal(dx[cit], dx[cop])
         )
-        largest = max(self.cit_dy.size, self.cop_dy.size)  # no count passes a shape's size
-        self.lane_shift = 3 if largest < 1 << 8 else 2 if largest < 1 << 16 else 1
-        lanes = 1 << self.lane_shift
+        largest = int(meta[:, 2].max()) + 1  # no count passes a shape's size
+        shift = 3 if largest < 1 << 8 else 2 if largest < 1 << 16 else 1
+        lanes = 1 << shift
         bits = 64 // lanes
-        halves = np.concatenate([self.cit_half, self.cop_half])
-        self.narrow = bool(self.lane_shift == 3 and halves.min() >= 0 and halves.max() <= 8)
-        self.stride = -(-w // lanes) * lanes
-        self.ys = (np.arange(-py, h + py, dtype=np.int64) % h) * self.stride
+        half = self.shapes[4]
+        narrow = bool(shift == 3 and half.min() >= 0 and half.max() <= 8)
+        stride = -(-w // lanes) * lanes
         lane_ones = [1 << (bits * i) for i in range(lanes)]
-        self.head = np.array([sum(lane_ones[o:]) for o in range(lanes)], dtype=np.uint64)
-        self.tail = np.array([sum(lane_ones[: o + 1]) for o in range(lanes)], dtype=np.uint64)
-        words = h * self.stride // lanes + 1  # a short span may add 0 one word past the last
+        head = np.array([sum(lane_ones[o:]) for o in range(lanes)], dtype=np.uint64)
+        tail = np.array([sum(lane_ones[: o + 1]) for o in range(lanes)], dtype=np.uint64)
+        self.lanes = (padded_rows * stride, stride, head, tail, shift, narrow)
+        words = -(-w // 64)
+        short = bool(half.min() >= 0 and half.max() <= 31)
+        self.cops = (padded_rows * words, words, short)
+        count_words = h * stride // lanes + 1  # a narrow span may add 0 one word past the last
+        self._cells = (h, w, count_words, words)
+        self.grids: tuple[NDArray[Any], ...] = ()
+        self.kept: tuple[NDArray[Any], ...] = ()
+        self.valid = False  # the grids hold what the previous step left
+        self.rule: tuple[Any, ...] | None = None  # the terms `quiet_from` was made for
+
+    def prepare(self, citizens: int, cop_slots: int) -> bool:
+        """Size the scratch for a state; whether it was (re)made (then it holds nothing)."""
+        if self.grids and self.grids[5].size == citizens and self.kept[1].size == cop_slots:
+            return False
+        h, w, count_words, words = self._cells
         cells = h * w
-        self.active_at = np.empty(cells, dtype=np.int32)
-        self.empty = np.empty(cells, dtype=np.uint8)
-        self.ccop = np.empty(words, dtype=np.uint64)
-        self.cact = np.empty(words, dtype=np.uint64)
-        self.kact = np.empty(0 if self.same_shape else words, dtype=np.uint64)
-        self.order = np.empty(0, dtype=np.int32)
-        # what the grids and `quiet_from` were made from (see `step`)
-        self.made_from: tuple[NDArray[Any], ...] | None = None
-        self.quiet_from = np.empty(0, dtype=np.uint8)
-        self.quiet_key: tuple[Any, ...] | None = None
-        self.quiet_citizens: tuple[NDArray[Any], ...] | None = None
-        self._shape = (h, w)
+        self.grids = (
+            np.empty(cells, dtype=np.int32),  # active_at
+            np.empty(cells, dtype=np.uint8),  # empty
+            np.empty(h * words + 1, dtype=np.uint64),  # cop_bits (a spare word)
+            np.empty(count_words, dtype=np.uint64),  # cact
+            np.empty(0 if self.same_shape else count_words, dtype=np.uint64),  # kact
+            np.empty(citizens, dtype=np.uint8),  # quiet_from
+            np.empty(citizens + cop_slots, dtype=np.int32),  # order
+        )
+        self.kept = (
+            np.empty(citizens, dtype=np.int32),
+            np.empty(cop_slots, dtype=np.int32),
+            np.empty(citizens, dtype=bool),
+            np.empty(citizens, dtype=np.float64),
+            np.empty(citizens, dtype=np.float64),
+        )
+        self.valid = False
+        self.rule = None
+        return True
 
     def counts(self, name: str) -> NDArray[np.int64]:
-        """The counts of grid `name` (``ccop``, ``cact`` or ``kact``), one per cell."""
-        h, w = self._shape
-        lanes = 1 << self.lane_shift
+        """The counts of actives in vision, ``cact`` (citizens') or ``kact`` (cops'), a cell."""
+        h, w = self._cells[0], self._cells[1]
+        stride, shift = self.lanes[1], self.lanes[4]
+        lanes = 1 << shift
         bits = 64 // lanes
-        words: NDArray[np.uint64] = getattr(self, name)[: h * self.stride // lanes]
+        grid = self.grids[3 if name == "cact" else 4]
+        words = grid[: h * stride // lanes]
         shifts = (np.arange(lanes, dtype=np.uint64) * np.uint64(bits))[None, :]
         lane = (words[:, None] >> shifts) & np.uint64((1 << bits) - 1)
-        return lane.astype(np.int64).reshape(h, self.stride)[:, :w].ravel()
+        return lane.astype(np.int64).reshape(h, stride)[:, :w].ravel()
+
+    def cop_cells(self) -> NDArray[np.bool_]:
+        """Whether a cop is on each cell, from the bits."""
+        h, w, _, words = self._cells
+        one = np.uint64(1)
+        bits = (self.grids[2][:-1, None] >> np.arange(64, dtype=np.uint64)[None, :]) & one
+        return bits.astype(bool).reshape(h, words * 64)[:, :w].ravel()
 
     @staticmethod
-    def _flat(
-        dy: NDArray[np.int64], dx: NDArray[np.int64], py: int, px: int, width: int
-    ) -> tuple[NDArray[np.int64], int, int]:
-        """Offsets of a move's cells in the flat grid (own cell left out), and their reach.
-
-        ``cell + flat[j]`` is the cell at offset ``j`` when the cell is at
-        least the reach (rows, columns) from the torus' edges.
-        """
-        ody, odx = dy[1:] - py, dx[1:] - px
-        flat = (ody * width + odx).astype(np.int64)
-        reach_y = int(np.abs(ody).max()) if ody.size else 0
-        reach_x = int(np.abs(odx).max()) if odx.size else 0
-        return flat, reach_y, reach_x
-
-    @staticmethod
-    def _own_first(
-        dy: NDArray[np.int32], dx: NDArray[np.int32], py: int, px: int
-    ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        own = (dy == 0) & (dx == 0)
-        ody = np.concatenate([dy[own], dy[~own]]).astype(np.int64) + py
-        odx = np.concatenate([dx[own], dx[~own]]).astype(np.int64) + px
-        return ody, odx
-
-    def order_for(self, agents: int) -> NDArray[np.int32]:
-        """Scratch for the order of `agents` agents."""
-        if self.order.size < agents:
-            self.order = np.empty(agents, dtype=np.int32)
-        return self.order
+    def _shapes(nb: list[Any], py: int, px: int, width: int) -> tuple[Any, ...]:
+        """The two visions' tuple (see the class)."""
+        parts: list[list[NDArray[np.int64]]] = [[] for _ in range(7)]
+        meta = np.zeros((2, 7), dtype=np.int64)
+        for g, b in enumerate(nb):
+            own = (b.off_dy == 0) & (b.off_dx == 0)
+            dy = np.concatenate([b.off_dy[own], b.off_dy[~own]]).astype(np.int64)
+            dx = np.concatenate([b.off_dx[own], b.off_dx[~own]]).astype(np.int64)
+            rows = b.dy.astype(np.int64) + py
+            half = b.half.astype(np.int64)
+            widest = np.argsort(-np.where(half < 0, width, 2 * half + 1), kind="stable")
+            meta[g] = (
+                sum(a.size for a in parts[0]),
+                sum(a.size for a in parts[2]),
+                dy.size - 1,
+                int(np.abs(dy).max()) if dy.size else 0,
+                int(np.abs(dx).max()) if dx.size else 0,
+                sum(a.size for a in parts[3]),
+                rows.size,
+            )
+            for part, a in zip(
+                parts,
+                (dy + py, dx + px, dy[1:] * width + dx[1:], rows, half, rows[widest], half[widest]),
+                strict=True,
+            ):
+                part.append(a)
+        return (*(np.concatenate(part) for part in parts), meta)
 
 
 def step(state: Any, geo: SequentialGeometry, rng: Any, table: NDArray[np.float64]) -> None:
     """Run `step_kernel` on `state` with seeds from the named streams of `rng`.
 
-    The grids are remade (`rebuild`) unless the positions and states are those
-    the previous step left, and the citizens' `thresholds` unless the citizens
-    and the terms of the rule are those of the previous step: both are
-    functions of the state alone, so a step gives the same result either way.
+    The kernel remakes the grids and the thresholds only when the state is not
+    what the previous step left: they are functions of the state alone, so a
+    step gives the same result either way (and a checkpoint resumes bit for
+    bit).
     """
     p = state.params
     rs = np.array([rng[name].bit_generator.random_raw() for name in STREAMS], dtype=np.uint64)
-    order = geo.order_for(state.citizen_pos.size + state.cop_pos.size)
-    max_term = -1 if p.max_jail_term is None else int(p.max_jail_term)
+    geo.prepare(state.citizen_pos.size, state.cop_pos.size)
     formula = FORMULAS[p.arrest_formula]
     scale = 1.0 - float(state.legitimacy)
-    made = (state.citizen_pos, state.cop_pos, state.active)
-    if geo.made_from is None or not all(
-        a.shape == b.shape and np.array_equal(a, b)
-        for a, b in zip(made, geo.made_from, strict=True)
-    ):
-        rebuild(
-            state.citizen_pos,
-            state.cop_pos,
-            state.active,
-            geo.active_at,
-            geo.empty,
-            geo.ccop,
-            geo.cact,
-            geo.kact,
-            p.width,
-            1.0 / p.width,
-            geo.ys,
-            geo.head,
-            geo.tail,
-            geo.lane_shift,
-            geo.narrow,
-            geo.cit_rows,
-            geo.cit_half,
-            geo.cop_rows,
-            geo.cop_half,
-            geo.same_shape,
-        )
-    geo.made_from = None  # the grids change with the step: stale if it is interrupted
-    key = (scale, float(p.active_threshold), float(p.arrest_prob_constant), formula)
-    if formula != 0 and (
-        key != geo.quiet_key
-        or geo.quiet_from.size != state.hardship.size
-        or geo.quiet_citizens is None
-        or not all(
-            np.array_equal(a, b)
-            for a, b in zip((state.hardship, state.risk_aversion), geo.quiet_citizens, strict=True)
-        )
-    ):
-        geo.quiet_from = np.empty(state.hardship.size, dtype=np.uint8)
-        thresholds(state.hardship, state.risk_aversion, scale, key[1], table, geo.quiet_from)
-        geo.quiet_key = key
-        geo.quiet_citizens = (state.hardship.copy(), state.risk_aversion.copy())
+    rule = (scale, float(p.active_threshold), float(p.arrest_prob_constant), formula)
+    new_rule = not geo.valid or rule != geo.rule
+    fresh = not geo.valid
+    geo.valid = False  # the grids change with the step: stale if it is interrupted
     state.arrests = int(
         step_kernel(
             state.citizen_pos,
@@ -1010,48 +809,25 @@ def step(state: Any, geo: SequentialGeometry, rng: Any, table: NDArray[np.float6
             state.jail_left,
             state.hardship,
             state.risk_aversion,
-            geo.quiet_from,
-            geo.active_at,
-            geo.empty,
-            geo.ccop,
-            geo.cact,
-            geo.kact,
-            order,
-            p.width,
-            1.0 / p.width,
-            geo.yw,
-            geo.xw,
-            geo.ys,
-            geo.stride,
-            geo.head,
-            geo.tail,
-            geo.lane_shift,
-            geo.narrow,
-            geo.cit_dy,
-            geo.cit_dx,
-            geo.cop_dy,
-            geo.cop_dx,
-            p.height,
-            geo.cit_flat,
-            geo.cit_reach_x,
-            geo.cit_reach_y,
-            geo.cop_flat,
-            geo.cop_reach_x,
-            geo.cop_reach_y,
-            geo.cit_rows,
-            geo.cit_half,
-            geo.cop_rows,
-            geo.cop_half,
+            geo.grids,
+            geo.kept,
+            geo.torus,
+            geo.lanes,
+            geo.cops,
+            geo.shapes,
             geo.same_shape,
             scale,
-            float(p.active_threshold),
+            rule[1],
             formula,
-            float(p.arrest_prob_constant),
+            rule[2],
             table,
-            max_term,
+            -1 if p.max_jail_term is None else int(p.max_jail_term),
             bool(p.jailed_stay_on_cell),
             bool(p.movement),
             rs,
+            fresh,
+            new_rule,
         )
     )
-    geo.made_from = tuple(a.copy() for a in made)
+    geo.valid = True
+    geo.rule = rule
