@@ -275,3 +275,43 @@ def test_per_cell_placement_draws_each_cell_alone() -> None:
     assert abs(cop.mean() - 118.4) < 4 * math.sqrt(1600 * 0.074 * 0.926 / 30)
     exact = EpsteinCivilViolence().init(scenario(width=40, height=40), streams(0))
     assert exact.citizen_pos.size == round(0.6 * 1600)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["cop", "active", "citizen", "hardship", "legitimacy"],
+)
+def test_a_state_changed_between_steps_is_seen(change: str) -> None:
+    """The grids and thresholds kept from the previous step are remade when the state changed.
+
+    A model that stepped the state before (keeping its grids) and a new model
+    (making them afresh) give the same next steps after a change made by hand.
+    """
+    sc = sequential(legitimacy=0.5, width=16, height=16, jailed_stay_on_cell=True)
+    kept, state = stepped(sc, 11, 6)
+    empty = np.setdiff1d(
+        np.arange(16 * 16), np.concatenate([state.citizen_pos, state.cop_pos[state.cop_pos >= 0]])
+    )
+    if change == "cop":
+        state.cop_pos[np.flatnonzero(state.cop_pos >= 0)[0]] = empty[0]
+    elif change == "active":
+        free = np.flatnonzero((state.jail_left == 0) & (state.citizen_pos >= 0))
+        state.active[free[:3]] = ~state.active[free[:3]]
+    elif change == "citizen":
+        state.citizen_pos[np.flatnonzero(state.jail_left == 0)[0]] = empty[0]
+    elif change == "hardship":
+        state.hardship[:] = 1.0 - state.hardship
+    else:
+        state.legitimacy = 0.2
+    fresh_state = State(
+        **{k: v.copy() if isinstance(v, np.ndarray) else v for k, v in vars(state).items()}
+    )
+    fresh = EpsteinCivilViolence()
+    rng_a, rng_b = streams(3), streams(3)
+    for _ in range(4):
+        kept.step(state, rng_a)
+        fresh.step(fresh_state, rng_b)
+        state.step += 1
+        fresh_state.step += 1
+        for name in ("citizen_pos", "cop_pos", "active", "jailed", "jail_left"):
+            np.testing.assert_array_equal(getattr(state, name), getattr(fresh_state, name), name)

@@ -28,12 +28,18 @@ draws cells of the vision uniformly until an empty one comes up (at most
 `_MOVE_TRIES` draws), then lists the empty cells and picks one uniformly: a
 uniformly random empty cell either way, or no move when there is none.
 
-Counts of cops and of actives in vision are kept per cell and updated as
-agents act (a cop's move or a change of state updates the cells of one shape),
-so a citizen's decision costs a few lookups. These grids, and the grid of
-agents per cell, are rebuilt from the state at the start of every step: they
-carry nothing from one step to the next, so a checkpointed state resumes bit
-for bit.
+What the kernel keeps, per cell (`SequentialGeometry`): whether it is empty,
+which active citizen is on it, a bit for a cop, and the number of active
+citizens in the vision around it, packed eight 8-bit counts to a 64-bit word
+(a change of state or an active's move adds to the words of one shape: two or
+three words a row). A citizen's decision reads its count of actives and,
+only when the decision depends on them (some citizens stay quiet whatever
+the counts: `thresholds`), counts the cops of its vision a row of bits at a
+time, stopping once the decision is settled. These grids are functions of
+the state: the kernel keeps them from one step to the next and remakes them
+whenever the state is not what the previous step left (a checkpoint, a
+schedule of cops, a change by hand), so a step's result never depends on
+them, and a checkpointed state resumes bit for bit.
 
 Random numbers: one 64-bit seed per step from each of the named streams
 ``activation`` (the order), ``arrest`` (which active a cop picks), ``jail``
@@ -195,7 +201,7 @@ def _add(
     (padded; ``ys`` maps it to the row's first lane) and spans ``[x - half[j],
     x + half[j]]`` on the torus, the whole row when ``half[j] < 0``. Compiled
     apart from the kernel (a call, not inlined at its eight call sites): the
-    kernel's moves kept their values in registers, and its step took 5 % less.
+    step at 114x114 took 2 % less (0.672 -> 0.659 ms).
     """
     ys, _, head, tail, shift, narrow = lanes
     lane_mask = (1 << shift) - 1
