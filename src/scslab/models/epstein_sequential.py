@@ -345,8 +345,8 @@ def thresholds(
 
     A citizen with ``f(C / A) = q`` turns active iff ``q < out[i]``: the same
     comparison ``G - R table[q] > T`` as with the probability itself, made once
-    for every ``q`` up to the first that fails (``table`` increases with ``q``),
-    ``_F_MAX + 1`` when none does.
+    for every ``q`` up to the first that fails (``table`` increases with ``q``
+    and risk aversion is at least 0, as drawn), ``_F_MAX + 1`` when none does.
     """
     for i in range(hardship.size):
         g = hardship[i] * grievance_scale
@@ -396,7 +396,8 @@ def step_kernel(
 
     The helpers are closures over the kernel's arrays, called with scalars:
     an inlined helper given arrays costs two atomic reference counts an array
-    a call, which made the step half again as long.
+    a call (made a closure, the search for an empty cell took the step from
+    0.93 to 0.79 ms at 114x114).
     """
     active_at, empty, cop_bits, cact, kact, quiet_from, order = grids
     kept_pos, kept_cops, kept_active, kept_hardship, kept_risk = kept
@@ -447,8 +448,9 @@ def step_kernel(
     def cops_in(y: int, x: int, cap: int) -> int:
         """Cops in the citizens' vision around ``(y, x)``: exact below `cap`, else >= `cap`.
 
-        Short rows (at most 63 cells) are all counted with no test to stop
-        (it would be mispredicted); others widest first, up to `cap`.
+        Rows widest first, stopping once `cap` is reached: most decisions only
+        ask whether there is a cop at all, and the first row or two settle it
+        (counting every row took the step from 0.67 to 0.88 ms at 114x114).
         """
         n = 0
         for j in range(meta[0, 5], meta[0, 5] + meta[0, 6]):
