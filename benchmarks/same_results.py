@@ -33,7 +33,7 @@ def _grid(side: int, **params: object) -> dict[str, object]:
 
 
 #: (label, preset, overrides, steps); the Epstein cases cover Mesa's schedule with
-#: many actives, jailed citizens off the grid, two shapes, life terms and a schedule.
+#: many actives, jailed citizens off the grid, two shapes, life terms and schedules.
 CASES = [
     ("full-regime", "full-regime", _people(20_000), 60),
     ("court-blacklist-history", "court-blacklist-history", _people(3_000), 120),
@@ -57,6 +57,16 @@ CASES = [
         200,
     ),
     ("epstein-mesa-life", "epstein-mesa", _grid(30, legitimacy=0.55, max_jail_term=None), 150),
+    (
+        "epstein-mesa-schedules",
+        "epstein-mesa",
+        _grid(
+            40,
+            legitimacy_schedule={"mode": "gradual", "start": 20, "target": 0.5, "rate": 0.01},
+            cop_density_schedule={"mode": "gradual", "start": 30, "target": 0.03, "rate": 0.002},
+        ),
+        150,
+    ),
 ]
 
 
