@@ -323,16 +323,6 @@ def _quotient(cops: int, actives: int, formula: int) -> Any:
 
 
 @_jit
-def _probability(
-    cops: int, actives: int, formula: int, k: float, table: NDArray[np.float64]
-) -> float:
-    """``P = 1 - exp(-k f(C / A))`` (see `scslab.models.epstein.arrest_probability`)."""
-    if formula == 0:
-        return 1.0 - np.exp(-k * (cops / actives))
-    return table[_quotient(cops, actives, formula)]
-
-
-@_jit
 def thresholds(
     hardship: NDArray[np.float64],
     risk_aversion: NDArray[np.float64],
@@ -472,8 +462,10 @@ def step_kernel(
                 break
         return n
 
-    def search(cell: int, z: np.uint64, g: int) -> tuple[int, np.uint64]:
-        """A uniformly random empty cell of shape `g` around `cell` (-1 if none), new state.
+    def search(cell: int, y: int, x: int, z: np.uint64, g: int) -> tuple[int, np.uint64]:
+        """A uniformly random empty cell of shape `g` around `cell` = ``(y, x)`` (-1 if none).
+
+        Returns the cell and the new random state.
 
         Draws offsets until an empty cell comes up (at most `_MOVE_TRIES`), then
         lists the empty cells. Away from the torus' edges (the shape's reach)
@@ -484,8 +476,6 @@ def step_kernel(
         first, at, n = meta[g, 0], meta[g, 1], meta[g, 2]
         reach_y, reach_x = meta[g, 3], meta[g, 4]
         to = -1
-        y = _row(cell, width, inv_width)
-        x = cell - y * width
         if n > 0:
             if reach_x <= x < width - reach_x and reach_y <= y < height - reach_y:
                 for _ in range(_MOVE_TRIES):
@@ -576,13 +566,13 @@ def step_kernel(
             jailed[a] = False
             was = active[a]
             now = False
+            y = _row(c, width, inv_width)
+            x = c - y * width
             q_max = quiet_from[a] if formula != 0 else 0
             if formula == 0 or q_max > 0:  # else quiet whatever the counts
-                y = _row(c, width, inv_width)
-                x = c - y * width
                 actives = count(0, y, x) + (0 if was else 1)
-                if formula == 0:
-                    p = _probability(cops_in(y, x, 1 << 62), actives, formula, k, table)
+                if formula == 0:  # P = 1 - exp(-k C / A), as `epstein.arrest_probability`
+                    p = 1.0 - np.exp(-k * (cops_in(y, x, 1 << 62) / actives))
                     now = hardship[a] * grievance_scale - risk_aversion[a] * p > threshold
                 elif q_max > _F_MAX:
                     now = True  # active at any f(C / A) of the table
@@ -597,7 +587,7 @@ def step_kernel(
                 active[a] = now
                 active_at[c] = a if now else -1
             if movement:
-                to, z_move = search(c, z_move, 0)
+                to, z_move = search(c, y, x, z_move, 0)
                 if to >= 0:
                     empty[c] = 1
                     empty[to] = 0
@@ -644,7 +634,7 @@ def step_kernel(
                         empty[tc] = 1
                         citizen_pos[target] = -1
             if movement:
-                to, z_move = search(c, z_move, 1)
+                to, z_move = search(c, y, x, z_move, 1)
                 if to >= 0:
                     empty[c] = 1
                     empty[to] = 0
